@@ -1,0 +1,39 @@
+"""Value types that flow out of the readers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a reader knows about a video before decoding it (after rotation is applied)."""
+
+    path: str
+    width: int  # display width, after rotation
+    height: int  # display height, after rotation
+    fps: Fraction | None  # average frame rate; None for live sources that do not report it
+    frames: int | None  # frame count when known (container metadata or counted)
+    duration_s: float | None
+    rotation: int  # display rotation in degrees, as stored (0, 90, -90, 180)
+    has_audio: bool
+    codec: str
+    backend: str
+
+    def to_json_dict(self) -> dict:
+        d = asdict(self)
+        d["fps"] = float(self.fps) if self.fps is not None else None
+        return d
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: `index` is its position in presentation order among ALL decoded
+    frames of the source (sampling skips indices, it never renumbers them)."""
+
+    index: int
+    pts_s: float
+    rgb: np.ndarray  # (H, W, 3) uint8, display orientation

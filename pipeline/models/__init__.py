@@ -1,0 +1,1 @@
+"""Sequence models (pure torch) and the LightningModule that trains them."""

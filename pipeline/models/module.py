@@ -1,0 +1,145 @@
+"""The LightningModule: loss, optimisation and metrics around a SequenceLabeler.
+
+It never decodes or writes files: batches arrive as features and labels, and everything a
+checkpoint needs to label a new video (class names, encoder spec, preprocessing, sampling)
+arrives as plain hyperparameters linked from the DataModule.
+"""
+
+from __future__ import annotations
+
+import lightning as L
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+
+from pipeline.metrics import aggregate
+from pipeline.models.sequence import SequenceLabeler
+
+IGNORE_INDEX = -1
+
+
+class FrameLabelerModule(L.LightningModule):
+    """Per-frame classifier over encoder features.
+
+    Args:
+        num_classes: number of labels (linked from the data).
+        class_names: label names in id order (linked from the data; stored in the checkpoint).
+        feature_dim: encoder feature size (linked from the data).
+        encoder: encoder spec as a dict (linked from the data; stored in the checkpoint).
+        preprocessing: encoder preprocessing as a dict (linked from the data).
+        sampling: frame sampling as a dict (linked from the data).
+        hidden_size: LSTM hidden size.
+        num_layers: stacked LSTM layers.
+        dropout: dropout probability.
+        proj_dim: input projection width (0 = none).
+        memory: False trains the frame-only baseline (no LSTM, one frame at a time).
+        bidirectional: offline-only bidirectional LSTM (cannot be streamed by `label`).
+        class_weights: weight the loss by inverse label frequency of the training split.
+        lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
+        weight_decay: AdamW weight decay.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 2,
+        class_names: list[str] | None = None,
+        feature_dim: int = 1280,
+        encoder: dict | None = None,
+        preprocessing: dict | None = None,
+        sampling: dict | None = None,
+        hidden_size: int = 256,
+        num_layers: int = 1,
+        dropout: float = 0.2,
+        proj_dim: int = 256,
+        memory: bool = True,
+        bidirectional: bool = False,
+        class_weights: bool = False,
+        lr: float = 1e-3,
+        weight_decay: float = 1e-4,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.class_names = class_names or [f"class_{i}" for i in range(num_classes)]
+        self.model = SequenceLabeler(
+            feature_dim, num_classes, hidden_size, num_layers, dropout, proj_dim, memory, bidirectional
+        )
+        self.register_buffer("loss_weight", torch.ones(num_classes))
+        metric_args = {"num_classes": num_classes, "ignore_index": IGNORE_INDEX}
+        self.val_acc = MulticlassAccuracy(average="micro", **metric_args)
+        self.val_f1 = MulticlassF1Score(average="macro", **metric_args)
+        self.test_acc = MulticlassAccuracy(average="micro", **metric_args)
+        self.test_f1 = MulticlassF1Score(average="macro", **metric_args)
+        self._sequences: list[tuple[np.ndarray, np.ndarray]] = []  # per-video (pred, target)
+
+    def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        return self.model(feats, lengths)  # (B, T, C)
+
+    def on_fit_start(self) -> None:
+        datamodule = getattr(self.trainer, "datamodule", None)
+        if self.hparams.class_weights and datamodule is not None:
+            counts = torch.as_tensor(datamodule.class_counts(), dtype=torch.float32)
+            # inverse frequency, normalised to mean 1; absent classes get weight 0 (never a target)
+            weight = torch.where(counts > 0, counts.sum() / counts.clamp(min=1), 0.0)
+            self.loss_weight.copy_(weight / weight[counts > 0].mean())
+
+    def _shared_step(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = self(batch["feats"], batch["lengths"])  # (B, T, C)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1),  # (B*T, C)
+            batch["labels"].flatten(),  # (B*T,)
+            weight=self.loss_weight,
+            ignore_index=IGNORE_INDEX,
+        )
+        return loss, logits
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        loss, _ = self._shared_step(batch)
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["feats"]))
+        return loss
+
+    def _eval_step(self, batch: dict, stage: str) -> None:
+        loss, logits = self._shared_step(batch)
+        preds, labels = logits.argmax(-1), batch["labels"]  # (B, T)
+        acc, f1 = (self.val_acc, self.val_f1) if stage == "val" else (self.test_acc, self.test_f1)
+        acc.update(preds.flatten(), labels.flatten())
+        f1.update(preds.flatten(), labels.flatten())
+        for pred, label, length in zip(preds, labels, batch["lengths"], strict=True):
+            n = int(length)
+            self._sequences.append((pred[:n].cpu().numpy(), label[:n].cpu().numpy()))
+        bs = len(batch["feats"])
+        self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=bs)
+        self.log(f"{stage}/frame_acc", acc, prog_bar=True, batch_size=bs)
+        self.log(f"{stage}/macro_f1", f1, batch_size=bs)
+
+    def _log_segment_metrics(self, stage: str) -> None:
+        """Edit and F1@k need whole videos, so they are computed once per epoch."""
+        if self._sequences:
+            scores = aggregate(self._sequences, num_classes=self.hparams.num_classes)
+            for name in ("edit", "f1@10", "f1@25", "f1@50"):
+                self.log(f"{stage}/{name}", float(scores[name]))
+        self._sequences = []
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "val")
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_segment_metrics("val")
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self._eval_step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_segment_metrics("test")
+
+    def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
+        probs = self(batch["feats"], batch["lengths"]).softmax(-1)  # (B, T, C)
+        return [
+            {"name": name, "probs": p[: int(n)].cpu().numpy()}
+            for name, p, n in zip(batch["names"], probs, batch["lengths"], strict=True)
+        ]
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.AdamW(
+            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+        )
