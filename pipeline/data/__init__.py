@@ -1,0 +1,1 @@
+"""Labeled data: annotation formats, the MS-TCN layout, and the DataModule."""
