@@ -1,0 +1,282 @@
+"""The DataModule: a folder of videos + annotations -> cached features -> batches.
+
+Layout (see `pipeline.data.annotations` for the annotation formats):
+
+    root/classes.txt  root/videos/NAME.mp4  root/annotations.csv | root/labels/ | root/groundTruth/
+    root/splits/{train,val,test}.txt   (optional; otherwise a seeded split by ratio)
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from pipeline.data.annotations import (
+    check_videos_exist,
+    find_annotation,
+    read_class_names,
+    read_frame_labels,
+)
+from pipeline.encoders import EncoderSpec, build_encoder
+from pipeline.errors import AnnotationError, ConfigError
+from pipeline.features import FeatureCache, Sampling, cached_features
+from pipeline.io.info import video_info
+
+log = logging.getLogger(__name__)
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class LabeledVideo:
+    name: str
+    feats: np.ndarray  # (T, D) float32
+    labels: np.ndarray  # (T,) int64, -1 = unlabeled
+
+
+def split_names(
+    root: Path, names: list[str], ratios: tuple[float, float, float], seed: int
+) -> dict:
+    """Splits from root/splits/*.txt when present, else a seeded shuffle cut by `ratios`."""
+    split_dir = root / "splits"
+    if split_dir.is_dir():
+        splits = {}
+        for split in SPLITS:
+            path = split_dir / f"{split}.txt"
+            listed = path.read_text().split() if path.exists() else []
+            unknown = sorted(set(listed) - set(names))
+            if unknown:
+                raise AnnotationError(
+                    f"{path}: lists videos with no file under {root}/videos: {unknown[:5]}; "
+                    "fix the list or add the videos"
+                )
+            splits[split] = listed
+        return splits
+    shuffled = sorted(names)
+    random.Random(seed).shuffle(shuffled)
+    n_train = max(1, round(ratios[0] * len(shuffled)))
+    n_val = round(ratios[1] * len(shuffled))
+    return {
+        "train": shuffled[:n_train],
+        "val": shuffled[n_train : n_train + n_val],
+        "test": shuffled[n_train + n_val :],
+    }
+
+
+class WindowDataset(Dataset):
+    """Random windows of `window` frames, drawn with probability proportional to video length.
+    Training on windows is truncated backprop through time: gradients never cross a window edge."""
+
+    def __init__(self, videos: list[LabeledVideo], window: int, num_windows: int, seed: int):
+        self.videos, self.window, self.num_windows = videos, window, num_windows
+        lengths = np.array([len(v.labels) for v in videos], dtype=np.float64)
+        self.weights = lengths / lengths.sum()
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return self.num_windows
+
+    def __getitem__(self, i: int) -> dict:
+        video = self.videos[self.rng.choice(len(self.videos), p=self.weights)]
+        start = int(self.rng.integers(0, max(1, len(video.labels) - self.window + 1)))
+        stop = start + self.window
+        return {
+            "name": video.name,
+            "feats": video.feats[start:stop],
+            "labels": video.labels[start:stop],
+        }
+
+
+class WholeVideoDataset(Dataset):
+    def __init__(self, videos: list[LabeledVideo]):
+        self.videos = videos
+
+    def __len__(self) -> int:
+        return len(self.videos)
+
+    def __getitem__(self, i: int) -> dict:
+        v = self.videos[i]
+        return {"name": v.name, "feats": v.feats, "labels": v.labels}
+
+
+def pad_collate(items: list[dict]) -> dict:
+    """Right-pad to the longest item: feats with 0, labels with -1 (ignored by the loss)."""
+    lengths = torch.tensor([len(it["labels"]) for it in items])
+    length, dim = int(lengths.max()), items[0]["feats"].shape[1]
+    feats = torch.zeros(len(items), length, dim)  # (B, T, D)
+    labels = torch.full((len(items), length), -1, dtype=torch.long)  # (B, T)
+    for i, it in enumerate(items):
+        feats[i, : len(it["labels"])] = torch.from_numpy(np.asarray(it["feats"]))
+        labels[i, : len(it["labels"])] = torch.from_numpy(np.asarray(it["labels"]))
+    return {
+        "feats": feats,
+        "labels": labels,
+        "lengths": lengths,
+        "names": [it["name"] for it in items],
+    }
+
+
+class FrameDataModule(L.LightningDataModule):
+    """Videos + annotations under `root`, encoded once into cached features.
+
+    Args:
+        root: dataset folder (videos/, classes.txt, annotations, optional splits/).
+        encoder: encoder name (`efficientnet_lite0` or a torchvision model name).
+        input_size: encoder input side in pixels; smaller is faster.
+        weights: "pretrained", "none" (random), or a path to a state dict.
+        fps: label frames at this rate (None = every decoded frame).
+        stride: label every N-th decoded frame.
+        backend: video reader, "pyav" or "opencv".
+        cache_dir: feature cache folder (default: root/.cache/features).
+        window: training window in frames (truncated BPTT); 0 trains on whole videos.
+        windows_per_epoch: training windows per epoch (default: enough to cover the split twice).
+        batch_size: training windows per batch.
+        split_ratios: train/val/test ratios when root/splits/ is absent.
+        seed: seed for the split and the window sampler.
+        background: class name for frames no annotation covers (default: unlabeled, ignored).
+    """
+
+    def __init__(
+        self,
+        root: str,
+        encoder: str = "efficientnet_lite0",
+        input_size: int = 128,
+        weights: str = "pretrained",
+        fps: float | None = None,
+        stride: int = 1,
+        backend: str = "pyav",
+        cache_dir: str | None = None,
+        window: int = 256,
+        windows_per_epoch: int | None = None,
+        batch_size: int = 8,
+        split_ratios: tuple[float, float, float] = (0.7, 0.15, 0.15),
+        seed: int = 0,
+        background: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise ConfigError(f"dataset folder {root!r} does not exist; pass --data.root DIR")
+        self.class_names = read_class_names(self.root)
+        self.num_classes = len(self.class_names)
+        self.encoder_spec = EncoderSpec(encoder, input_size, weights)
+        self.frame_encoder = build_encoder(self.encoder_spec)
+        self.feature_dim = self.frame_encoder.feature_dim
+        self.sampling = Sampling(fps, stride)
+        self.cache = FeatureCache(cache_dir or self.root / ".cache" / "features")
+        self.backend, self.window, self.batch_size = backend, window, batch_size
+        self.windows_per_epoch, self.seed, self.background = windows_per_epoch, seed, background
+        self.videos = check_videos_exist(self.root)  # every annotated video, by name
+        if not self.videos:
+            raise ConfigError(f"no annotated videos under {self.root}; add videos/ and annotations")
+        self.splits = split_names(self.root, list(self.videos), split_ratios, seed)
+        self._loaded: dict[str, list[LabeledVideo]] = {}
+
+    # plain-dict views for link_arguments: checkpoints hold no custom classes (weights_only loads)
+    @property
+    def encoder_dict(self) -> dict:
+        return self.encoder_spec.to_dict()
+
+    @property
+    def preprocessing_dict(self) -> dict:
+        return self.frame_encoder.preprocessing.to_dict()
+
+    @property
+    def sampling_dict(self) -> dict:
+        return self.sampling.to_dict()
+
+    def _load_video(self, name: str) -> tuple[LabeledVideo, bool]:
+        path = self.videos[name]
+        track, hit = cached_features(
+            path, self.frame_encoder, self.cache, self.sampling, self.backend
+        )
+        annotation = find_annotation(self.root, name)
+        if annotation is None:
+            raise AnnotationError(
+                f"no annotation for video {name!r} under {self.root}; add its labels"
+            )
+        n_source = int(track.meta.get("source_frames") or (track.frame_indices.max(initial=-1) + 1))
+        # pts of every source frame, interpolated between the sampled ones (exact without sampling)
+        pts_all = np.interp(np.arange(n_source), track.frame_indices, track.pts_s)
+        labels_all = read_frame_labels(
+            annotation, self.class_names, n_source, pts_all, video=name, background=self.background
+        )
+        return LabeledVideo(name, track.feats, labels_all[track.frame_indices]), hit
+
+    def _load_split(self, split: str) -> list[LabeledVideo]:
+        if split not in self._loaded:
+            loaded = [self._load_video(name) for name in self.splits[split]]
+            hits = sum(hit for _, hit in loaded)
+            log.info(
+                "%s split: %d videos, features from cache: %d, decoded: %d",
+                split,
+                len(loaded),
+                hits,
+                len(loaded) - hits,
+            )
+            self._loaded[split] = [video for video, _ in loaded]
+        return self._loaded[split]
+
+    def check_annotations(self, names: list[str]) -> None:
+        """Read every annotation against the container's frame count before any decoding, so a
+        typo fails in a second instead of after the feature extraction of earlier videos."""
+        for name in names:
+            annotation = find_annotation(self.root, name)
+            if annotation is None:
+                raise AnnotationError(
+                    f"no annotation for video {name!r} under {self.root}; add its labels"
+                )
+            info = video_info(self.videos[name], backend=self.backend)
+            frames = (
+                info.frames or 10**9
+            )  # unknown count: the past-the-end check waits for decoding
+            fps = float(info.fps or 25)
+            read_frame_labels(
+                annotation,
+                self.class_names,
+                frames,
+                np.arange(frames) / fps if frames < 10**9 else None,
+                video=name,
+                background=self.background,
+            )
+
+    def setup(self, stage: str | None = None) -> None:
+        needed = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}
+        splits = needed.get(stage or "", SPLITS)
+        self.check_annotations([n for split in splits for n in self.splits[split]])
+        for split in splits:
+            self._load_split(split)
+
+    def class_counts(self) -> np.ndarray:
+        labels = np.concatenate([v.labels for v in self._load_split("train")])
+        return np.bincount(labels[labels >= 0], minlength=self.num_classes)
+
+    def train_dataloader(self) -> DataLoader:
+        videos = self._load_split("train")
+        if self.window <= 0:
+            return DataLoader(
+                WholeVideoDataset(videos), self.batch_size, shuffle=True, collate_fn=pad_collate
+            )
+        total = sum(len(v.labels) for v in videos)
+        count = self.windows_per_epoch or max(self.batch_size, 2 * total // self.window)
+        dataset = WindowDataset(videos, self.window, count, self.seed)
+        return DataLoader(dataset, self.batch_size, collate_fn=pad_collate)
+
+    def _whole(self, split: str) -> DataLoader:
+        return DataLoader(WholeVideoDataset(self._load_split(split)), 1, collate_fn=pad_collate)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._whole("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._whole("test")
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._whole("test")

@@ -1,0 +1,175 @@
+"""Per-video feature cache: decode + encode once per (video content, encoder, preprocessing,
+sampling, backend), then every later training run reads a small .npz instead of the video.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from pipeline.encoders import FrameEncoder
+from pipeline.io.reader import open_video
+
+log = logging.getLogger(__name__)
+
+CACHE_VERSION = 1
+_FINGERPRINT_CHUNK = 1 << 20  # bytes read at the start, middle and end of a file
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which decoded frames are labelled: every `stride`-th, or the first at each 1/fps step."""
+
+    fps: float | None = None
+    stride: int = 1
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> Sampling:
+        return cls(**(d or {}))
+
+
+@dataclass
+class FeatureTrack:
+    """One video's encoded frames."""
+
+    feats: np.ndarray  # (T, D) float32
+    frame_indices: np.ndarray  # (T,) int64, source frame index of each row
+    pts_s: np.ndarray  # (T,) float64
+    meta: dict
+
+    def __len__(self) -> int:
+        return len(self.feats)
+
+
+def fingerprint_file(path: str | Path) -> str:
+    """Content fingerprint: size plus three 1 MiB samples. Reading whole videos would cost as
+    much as decoding them; edits that keep size and all three samples identical are vanishingly rare
+    for compressed video."""
+    path = Path(path)
+    size = path.stat().st_size
+    digest = hashlib.blake2b(str(size).encode(), digest_size=16)
+    with path.open("rb") as f:
+        for offset in (
+            0,
+            max(0, size // 2 - _FINGERPRINT_CHUNK // 2),
+            max(0, size - _FINGERPRINT_CHUNK),
+        ):
+            f.seek(offset)
+            digest.update(f.read(_FINGERPRINT_CHUNK))
+    return digest.hexdigest()
+
+
+def cache_key(video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str) -> dict:
+    """Everything that changes the features; any difference means a different cache entry."""
+    return {
+        "version": CACHE_VERSION,
+        "video": fingerprint_file(video),
+        "encoder": encoder.spec.to_dict(),
+        "preprocessing": encoder.preprocessing.to_dict(),
+        "sampling": sampling.to_dict(),
+        "backend": backend,
+    }
+
+
+class FeatureCache:
+    """A folder of `NAME-KEY.npz` files, written atomically."""
+
+    def __init__(self, cache_dir: str | Path) -> None:
+        self.cache_dir = Path(cache_dir)
+
+    def path_for(self, video: str | Path, key: dict) -> Path:
+        digest = hashlib.blake2b(json.dumps(key, sort_keys=True).encode(), digest_size=8)
+        return self.cache_dir / f"{Path(video).stem}-{digest.hexdigest()}.npz"
+
+    def load(self, video: str | Path, key: dict) -> FeatureTrack | None:
+        path = self.path_for(video, key)
+        if not path.exists():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            if meta.get("key") != key:  # a hash collision or a hand-edited file
+                return None
+            return FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
+
+    def save(self, video: str | Path, track: FeatureTrack) -> Path:
+        path = self.path_for(video, track.meta["key"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with tmp.open("wb") as f:
+            np.savez(
+                f,
+                feats=track.feats,
+                frame_indices=track.frame_indices,
+                pts_s=track.pts_s,
+                meta=np.array(json.dumps(track.meta)),
+            )
+        os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
+        return path
+
+
+def encode_video(
+    video: str | Path,
+    encoder: FrameEncoder,
+    sampling: Sampling = Sampling(),
+    backend: str = "pyav",
+    batch_size: int = 32,
+) -> FeatureTrack:
+    """Decode at the encoder's input size and encode in batches (memory: one batch of frames)."""
+    feats: list[np.ndarray] = []
+    indices: list[int] = []
+    pts: list[float] = []
+    batch: list[np.ndarray] = []
+    reader = open_video(
+        str(video),
+        backend=backend,
+        size=encoder.preprocessing.size,
+        fps=sampling.fps,
+        stride=sampling.stride,
+    )
+    with reader:
+        for frame in reader:
+            batch.append(frame.rgb)
+            indices.append(frame.index)
+            pts.append(frame.pts_s)
+            if len(batch) == batch_size:
+                feats.append(encoder.encode(np.stack(batch)))
+                batch.clear()
+        if batch:
+            feats.append(encoder.encode(np.stack(batch)))
+    dim = encoder.feature_dim
+    return FeatureTrack(
+        feats=np.concatenate(feats).astype(np.float32) if feats else np.zeros((0, dim), np.float32),
+        frame_indices=np.asarray(indices, dtype=np.int64),
+        pts_s=np.asarray(pts, dtype=np.float64),
+        meta={},
+    )
+
+
+def cached_features(
+    video: str | Path,
+    encoder: FrameEncoder,
+    cache: FeatureCache,
+    sampling: Sampling = Sampling(),
+    backend: str = "pyav",
+) -> tuple[FeatureTrack, bool]:
+    """Features for `video`, from the cache when its key matches. Returns (track, was_cached)."""
+    key = cache_key(video, encoder, sampling, backend)
+    track = cache.load(video, key)
+    if track is not None:
+        return track, True
+    log.info("decoding %s (no cached features for this encoder and sampling)", video)
+    with torch.inference_mode():
+        track = encode_video(video, encoder, sampling, backend)
+    track.meta = {"key": key, "video_path": str(video), "frames": len(track)}
+    cache.save(video, track)
+    return track, False

@@ -1,0 +1,142 @@
+"""`framelabel fit|validate|test` through LightningCLI on a tiny dataset made in the test."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from pipeline.checkpoint import load_labeler
+from pipeline.cli import main
+from pipeline.train_cli import cli_main
+from tests.train_fixtures import TINY_MODEL_ARGS
+
+CONFIGS = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda p: p.name)
+def test_every_config_parses(config, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["fit", "--config", str(config), "--print_config"])
+    assert exit_info.value.code == 0
+    assert "data:" in capsys.readouterr().out
+
+
+def test_fast_dev_run(tiny_root, tmp_path):
+    cli = cli_main(
+        [
+            "fit",
+            "--data.root",
+            str(tiny_root),
+            "--trainer.fast_dev_run",
+            "true",
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    assert cli.trainer.global_step == 1
+
+
+def test_checkpoint_is_self_contained(trained):
+    ckpt = torch.load(trained["best"], map_location="cpu", weights_only=True)
+    hparams = ckpt["hyper_parameters"]
+    assert hparams["class_names"] == ["calm", "busy", "dark"]
+    assert hparams["encoder"]["name"] == "efficientnet_lite0"
+    assert hparams["encoder"]["input_size"] == 64
+    assert hparams["preprocessing"]["size"] in ([64, 64], (64, 64))
+    bundle = load_labeler(trained["best"])
+    assert bundle.causal and bundle.class_names == ["calm", "busy", "dark"]
+
+
+def test_second_fit_reads_features_from_the_cache(trained, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="pipeline")
+    cli_main(
+        [
+            "fit",
+            "--data.root",
+            str(trained["root"]),
+            "--trainer.max_epochs",
+            "1",
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    assert "decoding" not in caplog.text
+    assert "features from cache: 2, decoded: 0" in caplog.text
+
+
+def test_test_command_reports_segment_metrics(trained, tmp_path):
+    cli = cli_main(
+        [
+            "test",
+            "--data.root",
+            str(trained["root"]),
+            "--ckpt_path",
+            str(trained["best"]),
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    metrics = cli.trainer.callback_metrics
+    for name in (
+        "test/frame_acc",
+        "test/macro_f1",
+        "test/edit",
+        "test/f1@10",
+        "test/f1@25",
+        "test/f1@50",
+    ):
+        assert name in metrics
+    assert float(metrics["test/frame_acc"]) > 0.6  # the tiny classes are visible in every frame
+
+
+def test_resume_continues_from_the_saved_step(trained, tmp_path):
+    cli = cli_main(
+        [
+            "fit",
+            "--data.root",
+            str(trained["root"]),
+            "--ckpt_path",
+            str(trained["last"]),
+            "--trainer.max_epochs",
+            "5",
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    steps_per_epoch = trained["global_step"] // 4
+    assert cli.trainer.global_step == trained["global_step"] + steps_per_epoch
+
+
+def test_typo_in_a_class_name_fails_before_training(tiny_root, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for item in ("classes.txt", "splits"):
+        (bad / item).symlink_to(tiny_root / item)
+    (bad / "videos").symlink_to(tiny_root / "videos")
+    rows = (tiny_root / "annotations.csv").read_text().splitlines()
+    rows[3] = rows[3].replace("busy", "bussy").replace("calm", "clam").replace("dark", "drak")
+    (bad / "annotations.csv").write_text("\n".join(rows) + "\n")
+    code = main(
+        [
+            "fit",
+            "--data.root",
+            str(bad),
+            "--trainer.max_epochs",
+            "1",
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0
+    assert len(err) == 1
+    assert "annotations.csv:4" in err[0] and "'drak'" in err[0]
+    assert not list(bad.glob(".cache/features/*.npz"))  # failed before decoding anything
