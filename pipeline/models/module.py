@@ -62,7 +62,14 @@ class FrameLabelerModule(L.LightningModule):
         self.save_hyperparameters()
         self.class_names = class_names or [f"class_{i}" for i in range(num_classes)]
         self.model = SequenceLabeler(
-            feature_dim, num_classes, hidden_size, num_layers, dropout, proj_dim, memory, bidirectional
+            feature_dim,
+            num_classes,
+            hidden_size,
+            num_layers,
+            dropout,
+            proj_dim,
+            memory,
+            bidirectional,
         )
         self.register_buffer("loss_weight", torch.ones(num_classes))
         metric_args = {"num_classes": num_classes, "ignore_index": IGNORE_INDEX}

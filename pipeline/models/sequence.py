@@ -61,7 +61,9 @@ class SequenceLabeler(nn.Module):
                 bidirectional=self.bidirectional,
             )
         else:  # same capacity budget, no access to other frames
-            self.core = nn.Sequential(nn.Linear(in_dim, hidden_size), nn.GELU(), nn.Dropout(dropout))
+            self.core = nn.Sequential(
+                nn.Linear(in_dim, hidden_size), nn.GELU(), nn.Dropout(dropout)
+            )
         out_dim = hidden_size * (2 if self.bidirectional else 1)
         self.head = nn.Linear(out_dim, num_classes)
 
@@ -80,7 +82,9 @@ class SequenceLabeler(nn.Module):
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
             out, _ = self.core(packed)
-            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+            out, _ = nn.utils.rnn.pad_packed_sequence(
+                out, batch_first=True, total_length=x.shape[1]
+            )
         else:
             out, _ = self.core(x)  # (B, T, H * directions)
         return self.head(out)

@@ -1,0 +1,156 @@
+"""`framelabel label INPUT... --out DIR`: argument parsing and the per-video job.
+
+Each input is labelled independently: a bad file prints one line and the batch goes on; the
+exit code is non-zero when any input failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import logging
+import math
+import re
+import sys
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pipeline.data.annotations import VIDEO_EXTENSIONS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "default.ckpt"  # in pipeline/assets
+OUTPUT_SUFFIXES = {
+    "labels": ".labels.csv",
+    "segments_csv": ".segments.csv",
+    "segments_json": ".segments.json",
+    "vtt": ".vtt",
+    "srt": ".srt",
+    "video": ".annotated.mp4",
+    "metrics": ".metrics.json",
+}
+
+
+def add_label_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files, folders or globs")
+    p.add_argument("--model", help="checkpoint (.ckpt); default: the bundled shot-transition model")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--gt", help="ground truth for a single input (any supported annotation format)")
+    p.add_argument("--no-video", action="store_true", help="skip the annotated video")
+    p.add_argument("--scale", type=float, default=1.0, help="annotated video size / source size")
+    p.add_argument("--fps", type=float, help="label frames at this rate (default: the model's)")
+    p.add_argument("--stride", type=int, help="label every N-th frame (default: the model's)")
+    p.add_argument("--start", type=float, help="start time in seconds")
+    p.add_argument("--end", type=float, help="end time in seconds")
+    p.add_argument("--chunk-size", type=int, default=64, help="frames per encoder/LSTM step")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--backend", default="pyav", choices=["pyav", "opencv"])
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--min-segment",
+        type=int,
+        default=0,
+        metavar="N",
+        help="merge segments shorter than N frames in the tracks (offline; off by default)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def is_live(source: str) -> bool:
+    return source.isdigit() or "://" in source
+
+
+def expand_inputs(inputs: list[str]) -> list[str]:
+    """Files as given, folders as their videos, globs expanded; order kept, duplicates dropped."""
+    found: list[str] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            found += [
+                str(p) for p in sorted(path.iterdir()) if p.suffix.lower() in VIDEO_EXTENSIONS
+            ]
+        elif any(ch in item for ch in "*?[") and not path.exists():
+            found += sorted(glob.glob(item)) or [item]  # an empty glob fails as a missing file
+        else:
+            found.append(item)
+    return list(dict.fromkeys(found))
+
+
+def output_name(source: str) -> str:
+    if source.isdigit():
+        return f"camera{source}"
+    if "://" in source:
+        return re.sub(r"[^A-Za-z0-9_.-]+", "_", source.split("://", 1)[1]).strip("_") or "stream"
+    return Path(source).stem
+
+
+def default_model_path() -> str:
+    path = resources.files("pipeline") / "assets" / DEFAULT_MODEL
+    return str(path)
+
+
+@dataclass
+class LabelResult:
+    name: str
+    frames: int
+    seconds: float
+    segments: int
+    shares: dict[str, float]
+    outputs: list[Path]
+
+
+def summary_line(r: LabelResult) -> str:
+    fps = r.frames / r.seconds if r.seconds > 0 else 0.0
+    top = ", ".join(f"{name} {share:.0%}" for name, share in list(r.shares.items())[:3])
+    return (
+        f"{r.name}: {r.frames} frames in {r.seconds:.1f} s ({fps:.1f} frames/s), "
+        f"{r.segments} segments ({top}) -> {r.outputs[0].parent}/{r.name}.*"
+    )
+
+
+def run_label(args: argparse.Namespace) -> int:
+    """Label every input; one summary line each; exit 1 if any failed."""
+    from pipeline.checkpoint import load_labeler
+    from pipeline.errors import FramelabelError
+    from pipeline.io.atomic import check_output_dir
+    from pipeline.label_job import LabelJob
+
+    if args.chunk_size < 1:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError(f"--chunk-size {args.chunk_size}: expected a positive number of frames")
+    out_dir = check_output_dir(args.out)
+    sources = expand_inputs(args.inputs)
+    if args.gt and len(sources) != 1:
+        from pipeline.errors import ConfigError
+
+        raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
+    bundle = load_labeler(args.model or default_model_path())
+    job = LabelJob(bundle, args, out_dir)
+    failed = 0
+    for source in sources:
+        try:
+            result = job.run(source, output_name(source))
+            print(summary_line(result), file=sys.stderr if args.quiet else sys.stdout)
+        except FramelabelError as err:
+            failed += 1
+            print(f"framelabel label: {source}: {err}", file=sys.stderr)
+    if len(sources) > 1:
+        print(f"labelled {len(sources) - failed} of {len(sources)} inputs", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def expected_rows(
+    frames: int | None,
+    fps: float | None,
+    duration_s: float | None,
+    stride: int,
+    sample_fps: float | None,
+) -> int | None:
+    """How many frames the reader will yield (for the progress bar and the ribbon width)."""
+    if sample_fps and duration_s:
+        return max(1, math.ceil(duration_s * sample_fps))
+    if frames:
+        return math.ceil(frames / max(1, stride))
+    return None
