@@ -1,0 +1,26 @@
+"""Frame encoders: RGB frames -> one feature vector per frame.
+
+    encoder = build_encoder(EncoderSpec("efficientnet_lite0", input_size=160))
+    feats = encoder.encode(frames_uint8_bhwc)  # (B, 1280) float32
+
+Importing this package registers every encoder in `ENCODERS`.
+"""
+
+from pipeline.encoders import efficientnet_lite, torchvision_models  # noqa: F401  (registration)
+from pipeline.encoders.base import (
+    ENCODERS,
+    EncoderSpec,
+    FrameEncoder,
+    Preprocessing,
+    available_encoders,
+    build_encoder,
+)
+
+__all__ = [
+    "ENCODERS",
+    "EncoderSpec",
+    "FrameEncoder",
+    "Preprocessing",
+    "available_encoders",
+    "build_encoder",
+]
