@@ -44,6 +44,10 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_parser("label", help="label videos; write tracks and annotated video")
     )
 
+    from pipeline.extract import add_extract_arguments
+
+    add_extract_arguments(sub.add_parser("extract", help="encode a dataset into the feature cache"))
+
     export = sub.add_parser(
         "export", help="strip a training checkpoint down to what labeling needs"
     )
@@ -73,6 +77,10 @@ def _run(args: argparse.Namespace) -> int:
         from pipeline.label_cli import run_label
 
         return run_label(args)
+    if args.command == "extract":
+        from pipeline.extract import run_extract
+
+        return run_extract(args)
     if args.command == "export":
         from pipeline.checkpoint import export_checkpoint
 

@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import os
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -95,11 +96,15 @@ class FeatureCache:
         path = self.path_for(video, key)
         if not path.exists():
             return None
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if meta.get("key") != key:  # a hash collision or a hand-edited file
-                return None
-            return FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if meta.get("key") != key:  # a hash collision or a hand-edited file
+                    return None
+                return FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+            log.warning("ignoring unreadable cache file %s (%s); recomputing", path, err)
+            return None
 
     def save(self, video: str | Path, track: FeatureTrack) -> Path:
         path = self.path_for(video, track.meta["key"])

@@ -24,6 +24,7 @@ from pipeline.data.annotations import (
     read_class_names,
     read_frame_labels,
 )
+from pipeline.data.mstcn import export_mstcn, read_ground_truth
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
 from pipeline.features import FeatureCache, Sampling, cached_features
@@ -169,11 +170,17 @@ class FrameDataModule(L.LightningDataModule):
         self.encoder_spec = EncoderSpec(encoder, input_size, weights)
         self.frame_encoder = build_encoder(self.encoder_spec)
         self.feature_dim = self.frame_encoder.feature_dim
+        # Features made elsewhere (MS-TCN layout, no videos): train on them as they are.
+        self.mstcn = (self.root / "features").is_dir() and not (self.root / "videos").is_dir()
         self.sampling = Sampling(fps, stride)
         self.cache = FeatureCache(cache_dir or self.root / ".cache" / "features")
         self.backend, self.window, self.batch_size = backend, window, batch_size
         self.windows_per_epoch, self.seed, self.background = windows_per_epoch, seed, background
-        self.videos = check_videos_exist(self.root)  # every annotated video, by name
+        if self.mstcn:
+            self.videos = {p.stem: p for p in sorted((self.root / "features").glob("*.npy"))}
+            self.feature_dim = self._mstcn_feature_dim()
+        else:
+            self.videos = check_videos_exist(self.root)  # every annotated video, by name
         if not self.videos:
             raise ConfigError(f"no annotated videos under {self.root}; add videos/ and annotations")
         self.splits = split_names(self.root, list(self.videos), split_ratios, seed)
@@ -192,7 +199,26 @@ class FrameDataModule(L.LightningDataModule):
     def sampling_dict(self) -> dict:
         return self.sampling.to_dict()
 
+    def _mstcn_feature_dim(self) -> int:
+        first = np.load(next(iter(self.videos.values())), mmap_mode="r", allow_pickle=False)
+        if first.shape[0] != self.frame_encoder.feature_dim:
+            log.warning(
+                "MS-TCN features have %d dims, encoder %s gives %d: the model will train, but "
+                "`framelabel label` can only use it on features from the same extractor",
+                first.shape[0],
+                self.encoder_spec.name,
+                self.frame_encoder.feature_dim,
+            )
+        return int(first.shape[0])
+
+    def _load_mstcn(self, name: str) -> tuple[LabeledVideo, bool]:
+        feats = np.ascontiguousarray(np.load(self.videos[name], allow_pickle=False).T, np.float32)
+        gt = self.root / "groundTruth" / f"{name}.txt"
+        return LabeledVideo(name, feats, read_ground_truth(gt, self.class_names, len(feats))), True
+
     def _load_video(self, name: str) -> tuple[LabeledVideo, bool]:
+        if self.mstcn:
+            return self._load_mstcn(name)
         path = self.videos[name]
         track, hit = cached_features(
             path, self.frame_encoder, self.cache, self.sampling, self.backend
@@ -227,7 +253,7 @@ class FrameDataModule(L.LightningDataModule):
     def check_annotations(self, names: list[str]) -> None:
         """Read every annotation against the container's frame count before any decoding, so a
         typo fails in a second instead of after the feature extraction of earlier videos."""
-        for name in names:
+        for name in [] if self.mstcn else names:
             annotation = find_annotation(self.root, name)
             if annotation is None:
                 raise AnnotationError(
@@ -246,6 +272,24 @@ class FrameDataModule(L.LightningDataModule):
                 video=name,
                 background=self.background,
             )
+
+    def all_videos(self) -> list[LabeledVideo]:
+        """Every video of every split (encoding the ones not cached yet)."""
+        return [video for split in SPLITS for video in self._load_split(split)]
+
+    def export_mstcn(self, out_dir: str | Path) -> int:
+        """Write features/groundTruth/mapping.txt for every video; returns the count."""
+        videos = self.all_videos()
+        for video in videos:
+            export_mstcn(
+                Path(out_dir),
+                video.name,
+                video.feats,
+                video.labels,
+                self.class_names,
+                overwrite=True,
+            )
+        return len(videos)
 
     def setup(self, stage: str | None = None) -> None:
         needed = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}
