@@ -178,3 +178,54 @@ def cached_features(
     track.meta = {"key": key, "video_path": str(video), "frames": len(track)}
     cache.save(video, track)
     return track, False
+
+
+def cached_frames(
+    video: str | Path,
+    encoder: FrameEncoder,
+    cache: FeatureCache,
+    sampling: Sampling = Sampling(),
+    backend: str = "pyav",
+) -> tuple[np.ndarray, FeatureTrack]:
+    """Decoded frames at the encoder's input size, for end-to-end fine-tuning: (T, H, W, 3)
+    uint8, memory-mapped from the cache so clips are read without holding whole datasets."""
+    key = {**cache_key(video, encoder, sampling, backend), "kind": "frames"}
+    key.pop("encoder")  # frames depend on the preprocessing only
+    path = cache.path_for(video, key).with_suffix(".frames.npy")
+    meta_path = path.with_suffix(".json")
+    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text())["key"] == key:
+        meta = json.loads(meta_path.read_text())
+    else:
+        log.info("decoding %s (no cached frames for this preprocessing and sampling)", video)
+        with open_video(
+            str(video),
+            backend=backend,
+            size=encoder.preprocessing.size,
+            fps=sampling.fps,
+            stride=sampling.stride,
+        ) as reader:
+            frames = [(f.index, f.pts_s, f.rgb) for f in reader]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
+        width, height = encoder.preprocessing.size
+        stack = (
+            np.stack([rgb for *_, rgb in frames])
+            if frames
+            else np.zeros((0, height, width, 3), np.uint8)
+        )
+        np.save(tmp, stack)
+        os.replace(tmp, path)
+        meta = {
+            "key": key,
+            "frame_indices": [i for i, *_ in frames],
+            "pts_s": [t for _, t, _ in frames],
+        }
+        meta_path.write_text(json.dumps(meta))
+    frames_mm = np.load(path, mmap_mode="r")  # (T, H, W, 3) uint8
+    track = FeatureTrack(
+        feats=np.zeros((len(frames_mm), 0), np.float32),
+        frame_indices=np.asarray(meta["frame_indices"], dtype=np.int64),
+        pts_s=np.asarray(meta["pts_s"], dtype=np.float64),
+        meta=meta,
+    )
+    return frames_mm, track

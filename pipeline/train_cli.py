@@ -19,6 +19,7 @@ _LINKS = {
     "data.encoder_dict": "model.encoder",
     "data.preprocessing_dict": "model.preprocessing",
     "data.sampling_dict": "model.sampling",
+    "data.finetune": "model.finetune_encoder",
 }
 
 TRAINER_DEFAULTS = {

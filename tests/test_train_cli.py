@@ -164,3 +164,52 @@ def test_extract_then_train_on_the_mstcn_export(trained, tmp_path, capsys):
         ]
     )
     assert cli.trainer.global_step == 1 and cli.model.hparams.feature_dim == 1280
+
+
+def test_end_to_end_finetuning_saves_the_encoder_and_labels(trained, tmp_path):
+    cli = cli_main(
+        [
+            "fit",
+            "--data.root",
+            str(trained["root"]),
+            "--data.finetune",
+            "true",
+            "--trainer.max_epochs",
+            "1",
+            "--trainer.limit_train_batches",
+            "2",
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+            "--data.window",
+            "4",
+            "--data.batch_size",
+            "2",
+        ]
+    )
+    ckpt_path = cli.trainer.checkpoint_callback.last_model_path
+    bundle = load_labeler(ckpt_path)
+    assert bundle.encoder_state is not None
+    before = load_labeler(trained["best"])  # frozen run: no encoder weights stored
+    assert before.encoder_state is None
+    from pipeline.encoders import build_encoder
+
+    pretrained = build_encoder(bundle.encoder_spec).state_dict()
+    changed = [k for k, v in bundle.encoder_state.items() if not torch.equal(v, pretrained[k])]
+    assert changed  # the encoder really trained
+    video = trained["root"] / "videos" / "v3.mp4"
+    assert (
+        main(
+            [
+                "label",
+                str(video),
+                "--model",
+                ckpt_path,
+                "--no-video",
+                "--quiet",
+                "--out",
+                str(tmp_path / "out"),
+            ]
+        )
+        == 0
+    )

@@ -27,7 +27,7 @@ from pipeline.data.annotations import (
 from pipeline.data.mstcn import export_mstcn, read_ground_truth
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
-from pipeline.features import FeatureCache, Sampling, cached_features
+from pipeline.features import FeatureCache, Sampling, cached_features, cached_frames
 from pipeline.io.info import video_info
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ SPLITS = ("train", "val", "test")
 @dataclass
 class LabeledVideo:
     name: str
-    feats: np.ndarray  # (T, D) float32
+    inputs: np.ndarray  # (T, D) float32 features, or (T, H, W, 3) uint8 frames when fine-tuning
     labels: np.ndarray  # (T,) int64, -1 = unlabeled
 
 
@@ -90,7 +90,7 @@ class WindowDataset(Dataset):
         stop = start + self.window
         return {
             "name": video.name,
-            "feats": video.feats[start:stop],
+            "inputs": video.inputs[start:stop],
             "labels": video.labels[start:stop],
         }
 
@@ -104,20 +104,21 @@ class WholeVideoDataset(Dataset):
 
     def __getitem__(self, i: int) -> dict:
         v = self.videos[i]
-        return {"name": v.name, "feats": v.feats, "labels": v.labels}
+        return {"name": v.name, "inputs": v.inputs, "labels": v.labels}
 
 
 def pad_collate(items: list[dict]) -> dict:
-    """Right-pad to the longest item: feats with 0, labels with -1 (ignored by the loss)."""
+    """Right-pad to the longest item: inputs with 0, labels with -1 (ignored by the loss)."""
     lengths = torch.tensor([len(it["labels"]) for it in items])
-    length, dim = int(lengths.max()), items[0]["feats"].shape[1]
-    feats = torch.zeros(len(items), length, dim)  # (B, T, D)
-    labels = torch.full((len(items), length), -1, dtype=torch.long)  # (B, T)
+    first = np.asarray(items[0]["inputs"])
+    shape = (len(items), int(lengths.max()), *first.shape[1:])
+    inputs = torch.zeros(shape, dtype=torch.from_numpy(first[:0]).dtype)  # (B, T, ...)
+    labels = torch.full(shape[:2], -1, dtype=torch.long)  # (B, T)
     for i, it in enumerate(items):
-        feats[i, : len(it["labels"])] = torch.from_numpy(np.asarray(it["feats"]))
+        inputs[i, : len(it["labels"])] = torch.from_numpy(np.array(it["inputs"]))
         labels[i, : len(it["labels"])] = torch.from_numpy(np.asarray(it["labels"]))
     return {
-        "feats": feats,
+        "inputs": inputs,
         "labels": labels,
         "lengths": lengths,
         "names": [it["name"] for it in items],
@@ -142,6 +143,8 @@ class FrameDataModule(L.LightningDataModule):
         split_ratios: train/val/test ratios when root/splits/ is absent.
         seed: seed for the split and the window sampler.
         background: class name for frames no annotation covers (default: unlabeled, ignored).
+        finetune: yield decoded frames instead of cached features, for end-to-end fine-tuning of
+            the encoder (set `model.finetune_encoder: true` too; use a short `window`).
     """
 
     def __init__(
@@ -160,6 +163,7 @@ class FrameDataModule(L.LightningDataModule):
         split_ratios: tuple[float, float, float] = (0.7, 0.15, 0.15),
         seed: int = 0,
         background: str | None = None,
+        finetune: bool = False,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -176,6 +180,7 @@ class FrameDataModule(L.LightningDataModule):
         self.cache = FeatureCache(cache_dir or self.root / ".cache" / "features")
         self.backend, self.window, self.batch_size = backend, window, batch_size
         self.windows_per_epoch, self.seed, self.background = windows_per_epoch, seed, background
+        self.finetune = finetune
         if self.mstcn:
             self.videos = {p.stem: p for p in sorted((self.root / "features").glob("*.npy"))}
             self.feature_dim = self._mstcn_feature_dim()
@@ -219,22 +224,30 @@ class FrameDataModule(L.LightningDataModule):
     def _load_video(self, name: str) -> tuple[LabeledVideo, bool]:
         if self.mstcn:
             return self._load_mstcn(name)
-        path = self.videos[name]
-        track, hit = cached_features(
-            path, self.frame_encoder, self.cache, self.sampling, self.backend
+        path, args = (
+            self.videos[name],
+            (self.frame_encoder, self.cache, self.sampling, self.backend),
         )
+        if self.finetune:
+            inputs, track = cached_frames(path, *args)
+            hit = True
+        else:
+            track, hit = cached_features(path, *args)
+            inputs = track.feats
         annotation = find_annotation(self.root, name)
         if annotation is None:
             raise AnnotationError(
                 f"no annotation for video {name!r} under {self.root}; add its labels"
             )
-        n_source = int(track.meta.get("source_frames") or (track.frame_indices.max(initial=-1) + 1))
+        n_source = int(track.frame_indices.max(initial=-1) + 1)
+        if self.sampling != Sampling():  # frames after the last sampled one exist too
+            n_source = max(n_source, video_info(path, backend=self.backend).frames or 0)
         # pts of every source frame, interpolated between the sampled ones (exact without sampling)
         pts_all = np.interp(np.arange(n_source), track.frame_indices, track.pts_s)
         labels_all = read_frame_labels(
             annotation, self.class_names, n_source, pts_all, video=name, background=self.background
         )
-        return LabeledVideo(name, track.feats, labels_all[track.frame_indices]), hit
+        return LabeledVideo(name, inputs, labels_all[track.frame_indices]), hit
 
     def _load_split(self, split: str) -> list[LabeledVideo]:
         if split not in self._loaded:
@@ -284,7 +297,7 @@ class FrameDataModule(L.LightningDataModule):
             export_mstcn(
                 Path(out_dir),
                 video.name,
-                video.feats,
+                video.inputs,
                 video.labels,
                 self.class_names,
                 overwrite=True,

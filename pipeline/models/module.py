@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
+from pipeline.encoders import build_encoder
 from pipeline.metrics import aggregate
 from pipeline.models.sequence import SequenceLabeler
 
@@ -38,6 +39,9 @@ class FrameLabelerModule(L.LightningModule):
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
+        finetune_encoder: train the CNN encoder end to end on decoded frames (linked from
+            `data.finetune`); its weights are then saved in the checkpoint.
+        encoder_lr: learning rate of the encoder when fine-tuning (pretrained weights want less).
     """
 
     def __init__(
@@ -57,6 +61,8 @@ class FrameLabelerModule(L.LightningModule):
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
+        finetune_encoder: bool = False,
+        encoder_lr: float = 1e-4,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -71,6 +77,9 @@ class FrameLabelerModule(L.LightningModule):
             memory,
             bidirectional,
         )
+        # Only an encoder that trains belongs to the module (and so to the checkpoint); a frozen
+        # one is rebuilt from the spec at labeling time and its features come from the cache.
+        self.encoder = build_encoder(encoder).unfreeze() if finetune_encoder and encoder else None
         self.register_buffer("loss_weight", torch.ones(num_classes))
         metric_args = {"num_classes": num_classes, "ignore_index": IGNORE_INDEX}
         self.val_acc = MulticlassAccuracy(average="micro", **metric_args)
@@ -79,8 +88,18 @@ class FrameLabelerModule(L.LightningModule):
         self.test_f1 = MulticlassF1Score(average="macro", **metric_args)
         self._sequences: list[tuple[np.ndarray, np.ndarray]] = []  # per-video (pred, target)
 
-    def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        return self.model(feats, lengths)  # (B, T, C)
+    def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, T, D) features, or (B, T, H, W, 3) frames when fine-tuning -> (B, T, C) logits."""
+        if self.encoder is not None:
+            batch, steps = inputs.shape[:2]
+            frames = inputs.flatten(0, 1)  # (B*T, H, W, 3)
+            # whole validation videos are encoded in slices to bound activation memory
+            step = len(frames) if self.training else 64
+            feats = torch.cat(
+                [self.encoder(frames[i : i + step]) for i in range(0, len(frames), step)]
+            )
+            inputs = feats.view(batch, steps, -1)  # (B, T, D)
+        return self.model(inputs, lengths)
 
     def on_fit_start(self) -> None:
         datamodule = getattr(self.trainer, "datamodule", None)
@@ -91,7 +110,7 @@ class FrameLabelerModule(L.LightningModule):
             self.loss_weight.copy_(weight / weight[counts > 0].mean())
 
     def _shared_step(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        logits = self(batch["feats"], batch["lengths"])  # (B, T, C)
+        logits = self(batch["inputs"], batch["lengths"])  # (B, T, C)
         loss = F.cross_entropy(
             logits.flatten(0, 1),  # (B*T, C)
             batch["labels"].flatten(),  # (B*T,)
@@ -102,7 +121,7 @@ class FrameLabelerModule(L.LightningModule):
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         loss, _ = self._shared_step(batch)
-        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["feats"]))
+        self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["inputs"]))
         return loss
 
     def _eval_step(self, batch: dict, stage: str) -> None:
@@ -114,7 +133,7 @@ class FrameLabelerModule(L.LightningModule):
         for pred, label, length in zip(preds, labels, batch["lengths"], strict=True):
             n = int(length)
             self._sequences.append((pred[:n].cpu().numpy(), label[:n].cpu().numpy()))
-        bs = len(batch["feats"])
+        bs = len(batch["inputs"])
         self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=bs)
         self.log(f"{stage}/frame_acc", acc, prog_bar=True, batch_size=bs)
         self.log(f"{stage}/macro_f1", f1, batch_size=bs)
@@ -140,13 +159,14 @@ class FrameLabelerModule(L.LightningModule):
         self._log_segment_metrics("test")
 
     def predict_step(self, batch: dict, batch_idx: int) -> list[dict]:
-        probs = self(batch["feats"], batch["lengths"]).softmax(-1)  # (B, T, C)
+        probs = self(batch["inputs"], batch["lengths"]).softmax(-1)  # (B, T, C)
         return [
             {"name": name, "probs": p[: int(n)].cpu().numpy()}
             for name, p, n in zip(batch["names"], probs, batch["lengths"], strict=True)
         ]
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(
-            self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
-        )
+        groups = [{"params": self.model.parameters()}]
+        if self.encoder is not None:
+            groups.append({"params": self.encoder.parameters(), "lr": self.hparams.encoder_lr})
+        return torch.optim.AdamW(groups, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
