@@ -101,11 +101,17 @@ class LabelJob:
         live = is_live(source)
         info = None if live else video_info(source, self.args.backend)
         gt = None if info is None else self._ground_truth(source, name, info)
-        video_size = None if (self.args.no_video or info is None) else self._video_size(info)
+        # Frames arrive at the annotated video's size (a live source: its own size, unscaled) and
+        # are shrunk to the encoder's size in the decode thread; without video, the decoder
+        # scales straight to the encoder's size.
+        if self.args.no_video:
+            frame_size = self.bundle.preprocessing.size
+        else:
+            frame_size = None if info is None else self._video_size(info)
         reader = open_video(
             int(source) if source.isdigit() else source,
             backend=self.args.backend,
-            size=video_size or self.bundle.preprocessing.size,
+            size=frame_size,
             fps=self.sampling.fps,
             stride=self.sampling.stride,
             start_s=self.args.start,
@@ -113,7 +119,8 @@ class LabelJob:
         )
         with reader:
             info = info or reader.info
-            track = self._stream(reader, info, paths, gt, name, live)
+            frame_size = frame_size or (reader.info.width, reader.info.height)
+            track = self._stream(reader, info, frame_size, paths, gt, name, live)
         return self._write_tracks(track, paths, name, gt, time.perf_counter() - started)
 
     def _output_fps(self, info: VideoInfo) -> Fraction:
@@ -121,7 +128,16 @@ class LabelJob:
             return Fraction(self.sampling.fps).limit_denominator(100_000)
         return (info.fps or Fraction(LIVE_FPS)) / self.sampling.stride
 
-    def _stream(self, reader, info: VideoInfo, paths: dict, gt, name: str, live: bool) -> dict:
+    def _stream(
+        self,
+        reader,
+        info: VideoInfo,
+        frame_size: tuple[int, int],
+        paths: dict,
+        gt,
+        name: str,
+        live: bool,
+    ) -> dict:
         """Decode -> label -> (draw + encode) with all three stages running at once."""
         total = expected_rows(
             info.frames, None, info.duration_s, self.sampling.stride, self.sampling.fps
@@ -138,7 +154,7 @@ class LabelJob:
         with contextlib.ExitStack() as stack:
             stack.callback(bar.close)
             stack.callback(frames.close)
-            sink = self._video_sink(stack, info, paths, gt, total, chunk_size)
+            sink = self._video_sink(stack, info, frame_size, paths, gt, total, chunk_size)
             try:
                 for chunk in chunked(frames, chunk_size):
                     p = self.labeler.push_frames(np.stack([m for _, m in chunk]))  # (T, C)
@@ -166,10 +182,12 @@ class LabelJob:
             "fps": float(self._output_fps(info)),
         }
 
-    def _video_sink(self, stack, info, paths, gt, total, chunk_size) -> ThreadedSink | None:
+    def _video_sink(
+        self, stack, info, frame_size, paths, gt, total, chunk_size
+    ) -> ThreadedSink | None:
         if "video" not in paths:
             return None
-        width, height = self._video_size(info)
+        width, height = frame_size
         writer = stack.enter_context(
             VideoWriter(
                 paths["video"],

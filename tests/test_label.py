@@ -255,3 +255,39 @@ def test_both_backends_label_the_same_frames(trained, tmp_path, backend):
         == 0
     )
     assert _probs(out / "clip.labels.csv").shape == (24, 3)
+
+
+def test_a_live_source_labels_until_ctrl_c_then_finishes(trained, tmp_path, monkeypatch):
+    video = _video(tmp_path / "cam.mp4", 48)
+    calls = {"n": 0}
+    original = StreamingLabeler.push_frames
+
+    def interrupted(self, frames):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt  # the user stops the stream
+        return original(self, frames)
+
+    monkeypatch.setattr(StreamingLabeler, "push_frames", interrupted)
+    out = tmp_path / "out"
+    url = video.resolve().as_uri()  # a stream URL: read as a live source by OpenCV
+    code = main(
+        [
+            "label",
+            url,
+            "--backend",
+            "opencv",
+            "--model",
+            str(trained["best"]),
+            "--quiet",
+            "--chunk-size",
+            "8",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    labels = next(out.glob("*.labels.csv"))
+    assert len(_probs(labels)) == 24  # three chunks of 8 before Ctrl-C
+    annotated = next(out.glob("*.annotated.mp4"))
+    assert video_info(annotated, count=True).frames == 24
