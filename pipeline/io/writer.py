@@ -122,6 +122,12 @@ class VideoWriter:
             first written frame, when the frames start part way into `audio_from` (start_s).
         crf: x264 constant rate factor (0 = lossless luma, 23 = default, 51 = worst).
         preset: x264 speed preset ("ultrafast" ... "veryslow").
+        threads: x264 encoder threads; None = FFmpeg's default (x264 picks from the core
+            count). The bitstream depends on the thread count, and with several threads it can
+            vary run to run, so dataset recipes pass threads=1 for byte-reproducible files
+            (and parallelise over files instead). Caveat: at heights that are not a multiple of
+            16 this x264 build reads uninitialised padding, so even one thread can differ by a
+            fraction of a grey level between runs.
         overwrite: Replace an existing file; otherwise OutputExistsError.
 
     Use as a context manager: on a clean exit the file is finished and renamed into place; on an
@@ -138,6 +144,7 @@ class VideoWriter:
         audio_from: str | os.PathLike[str] | None = None,
         crf: int = 23,
         preset: str = "veryfast",
+        threads: int | None = None,
         overwrite: bool = False,
         audio_start_s: float = 0.0,
     ) -> None:
@@ -145,6 +152,11 @@ class VideoWriter:
             raise ConfigError(f"video size {width}x{height} is invalid; expected positive sizes.")
         if not 0 <= crf <= 51:
             raise ConfigError(f"crf={crf} is out of range; expected 0 (lossless) to 51.")
+        if threads is not None and (type(threads) is not int or threads < 1):
+            raise ConfigError(
+                f"threads={threads!r} is invalid; expected an integer of 1 or more, or None for "
+                "FFmpeg's default."
+            )
         self.width, self.height = int(width), int(height)
         self.fps = as_fraction_fps(fps)
         self.frames_written = 0
@@ -153,7 +165,7 @@ class VideoWriter:
         self._container: av.container.OutputContainer | None = None
         self._closed = False
         try:
-            self._open(crf, preset)
+            self._open(crf, preset, threads)
             if audio_from is not None:
                 self._add_audio(audio_from, audio_start_s)
         except BaseException:
@@ -165,7 +177,7 @@ class VideoWriter:
         """The final output path (the file appears there only after a successful close)."""
         return self._target.final
 
-    def _open(self, crf: int, preset: str) -> None:
+    def _open(self, crf: int, preset: str, threads: int | None) -> None:
         """Open the temp container and add the H.264 video stream."""
         suffix = self._target.final.suffix.lower()
         options = {"movflags": "+faststart"} if suffix in _MOV_SUFFIXES else {}
@@ -186,6 +198,8 @@ class VideoWriter:
         self._video.width = self.width + self.width % 2
         self._video.height = self.height + self.height % 2
         self._video.pix_fmt = "yuv420p"  # the pixel format every browser plays
+        if threads is not None:  # read when the first frame opens the encoder
+            self._video.codec_context.thread_count = threads
         # One tick per frame: frame i has pts i, so count and duration come out exact.
         self._video.time_base = Fraction(1) / self.fps
 
