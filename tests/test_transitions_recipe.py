@@ -1,0 +1,240 @@
+"""The shot-transition dataset recipe (datasets/transitions/build.py) on tiny real builds."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str, rel: str):
+    """Import a script that is not in a package (datasets/ is not importable by design)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / rel)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load("transitions_build", "datasets/transitions/build.py")
+from pipeline.data import annotations as ann  # noqa: E402  (build.py puts the repo on sys.path)
+from pipeline.errors import ConfigError, OutputExistsError  # noqa: E402
+
+TINY_ARGS = ["--videos", "3", "--size", "64x36", "--tiny", "--seed", "3", "--workers", "1"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("transitions") / "ds"
+    return out, build.main(["--out", str(out), *TINY_ARGS])
+
+
+def _segments(out: Path) -> dict[str, list[tuple[int, int, str]]]:
+    with (out / "annotations.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    segs: dict[str, list[tuple[int, int, str]]] = {}
+    for r in rows:
+        segs.setdefault(r["video"], []).append(
+            (int(r["start_frame"]), int(r["end_frame"]), r["label"])
+        )
+    return segs
+
+
+def _events(out: Path, type_: str) -> list[dict[str, str]]:
+    with (out / "events.csv").open() as f:
+        return [r for r in csv.DictReader(f) if r["type"] == type_]
+
+
+def _decode(path: Path) -> np.ndarray:
+    with av.open(str(path)) as c:
+        return np.stack([f.to_ndarray(format="rgb24") for f in c.decode(video=0)])  # (T, H, W, 3)
+
+
+def test_layout_and_dataset_json(tiny: tuple[Path, dict]) -> None:
+    out, info = tiny
+    assert (out / "classes.txt").read_text().split() == ["shot", "cut", "gradual"]
+    assert (out / "annotations.csv").read_text().splitlines()[
+        0
+    ] == "video,start_frame,end_frame,label"
+    splits = {
+        s: (out / "splits" / f"{s}.txt").read_text().split() for s in ("train", "val", "test")
+    }
+    assert splits == {"train": ["train_000"], "val": ["val_000"], "test": ["test_000"]}
+    assert sorted(p.name for p in (out / "videos").iterdir()) == [
+        "test_000.mp4",
+        "train_000.mp4",
+        "val_000.mp4",
+    ]
+    assert json.loads((out / "dataset.json").read_text()) == json.loads(json.dumps(info))
+    for split, stats in info["splits"].items():
+        assert stats["cuts"] == stats["frames_by_label"]["cut"]
+        assert stats["cuts"] + stats["gradual"] == sum(stats["joins_by_kind"].values())
+        assert stats["frames"] == sum(stats["frames_by_label"].values())
+        assert stats["frames"] == info["videos"][f"{split}_000"]["frames"]
+
+
+def test_labels_cover_every_frame_cuts_are_one_frame_graduals_fit(tiny: tuple[Path, dict]) -> None:
+    out, info = tiny
+    transitions = _events(out, "transition")
+    lo, hi = build.TINY.transition_frames
+    for video, segs in _segments(out).items():
+        # contiguous from 0 to the video's end: every frame has exactly one label
+        assert segs[0][0] == 0 and segs[-1][1] == info["videos"][video]["frames"]
+        assert all(a[1] == b[0] for a, b in zip(segs, segs[1:], strict=False))
+        mine = [t for t in transitions if t["video"] == video]
+        cut_truth = [int(t["start_frame"]) for t in mine if t["kind"].startswith("cut")]
+        grad_truth = [
+            (int(t["start_frame"]), int(t["end_frame"])) for t in mine if "cut" not in t["kind"]
+        ]
+        assert [s for s, _, lab in segs if lab == "cut"] == cut_truth
+        assert [(s, e) for s, e, lab in segs if lab == "gradual"] == grad_truth
+        for i, (s, e, lab) in enumerate(segs):
+            if lab == "cut":  # exactly one frame, the first of a new shot after a shot
+                assert e - s == 1 and segs[i - 1][2] == "shot" and segs[i + 1][2] == "shot"
+            if lab == "gradual":
+                assert lo <= e - s <= hi
+
+
+def test_videos_decode_to_the_labelled_frames(tiny: tuple[Path, dict]) -> None:
+    out, info = tiny
+    for video, segs in _segments(out).items():
+        frames = _decode(out / "videos" / f"{video}.mp4")
+        assert frames.shape == (segs[-1][1], 36, 64, 3)
+        assert info["videos"][video]["frames"] == len(frames)
+
+
+def test_the_dataset_reads_back_through_pipeline_annotations(tiny: tuple[Path, dict]) -> None:
+    out, info = tiny
+    names = ann.read_class_names(out)
+    assert names == ["shot", "cut", "gradual"]
+    assert set(ann.check_videos_exist(out)) == set(info["videos"])
+    for video, segs in _segments(out).items():
+        labels = ann.read_frame_labels(out / "annotations.csv", names, segs[-1][1], video=video)
+        expected = np.concatenate([[names.index(lab)] * (e - s) for s, e, lab in segs])
+        np.testing.assert_array_equal(labels, expected)
+
+
+def test_labelled_cuts_are_where_the_picture_jumps(tmp_path: Path) -> None:
+    """Off-by-one guard: the frame labelled `cut` differs from its predecessor far more than
+    neighbouring frames of a shot do (hard negatives excluded from the shot frames)."""
+    out = tmp_path / "ds"
+    build.main(["--out", str(out), "--videos", "3", "--size", "96x54", "--tiny", "--seed", "11"])
+    cut_diffs, shot_diffs = [], []
+    negatives = _events(out, "negative")
+    for video, segs in _segments(out).items():
+        rgb = _decode(out / "videos" / f"{video}.mp4").astype(np.float32)
+        diff = np.abs(np.diff(rgb, axis=0)).mean(
+            axis=(1, 2, 3)
+        )  # (T-1,): diff[t-1] = |f_t - f_t-1|
+        busy = {
+            t
+            for n in negatives
+            if n["video"] == video
+            for t in range(int(n["start_frame"]) - 1, int(n["end_frame"]) + 2)
+        }
+        for s, e, lab in segs:
+            if lab == "cut":
+                cut_diffs.append(diff[s - 1])
+            elif lab == "shot":
+                shot_diffs += [diff[t - 1] for t in range(s + 1, e) if t not in busy]
+    assert len(cut_diffs) >= 2
+    assert min(cut_diffs) > 2 * np.median(shot_diffs)
+
+
+def test_builds_are_deterministic_across_workers_and_split_selection(
+    tiny: tuple[Path, dict], tmp_path: Path
+) -> None:
+    out, _ = tiny
+    again, test_only = tmp_path / "again", tmp_path / "test_only"
+    build.main(["--out", str(again), *TINY_ARGS[:-1], "2"])  # same args, two worker processes
+    build.main(["--out", str(test_only), *TINY_ARGS, "--split", "test"])
+    for name in ("annotations.csv", "events.csv", "splits/train.txt"):
+        assert (again / name).read_bytes() == (out / name).read_bytes()
+
+    # Labels and rendered pixels are exact; x264 itself is not bit-reproducible run to run
+    # (see build._open_writer), so each video is checked against its exact render instead.
+    for video in ("train_000", "val_000", "test_000"):
+        plan = build.plan_video(video, video.split("_")[0], 3, build.TINY)
+        rendered = np.stack(list(build.render_video(plan, (64, 36)))).mean(axis=3)  # (T, H, W)
+        for folder in (out, again) + ((test_only,) if video == "test_000" else ()):
+            decoded = _decode(folder / "videos" / f"{video}.mp4").mean(axis=3)
+            assert decoded.shape == rendered.shape
+            # every frame within H.264 loss (<6 grey levels here) of ITS render; a video one
+            # frame off would be ~50+ levels off at each cut
+            assert np.abs(decoded - rendered).mean(axis=(1, 2)).max() < 10
+    assert (test_only / "splits/train.txt").read_text() == ""
+    assert _segments(test_only)["test_000"] == _segments(out)["test_000"]
+    other = build.plan_video("train_000", "train", 4, build.TINY).labels()
+    assert not np.array_equal(other, build.plan_video("train_000", "train", 3, build.TINY).labels())
+
+
+def test_rendering_is_exact_per_seed() -> None:
+    plan = build.plan_video("test_000", "test", 5, build.TINY)
+    plan_again = build.plan_video("test_000", "test", 5, build.TINY)
+    assert plan == plan_again
+    first = np.stack(list(build.render_video(plan, (64, 36))))
+    second = np.stack(list(build.render_video(plan_again, (64, 36))))
+    assert first.shape == (len(plan.labels()), 36, 64, 3)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_test_split_holds_out_its_sources() -> None:
+    test_pool = {f"{fam}:{n}" for fam, names in build.POOLS["test"].items() for n in names}
+    train_pool = {f"{fam}:{n}" for fam, names in build.POOLS["train"].items() for n in names}
+    assert not test_pool & train_pool
+    used = {"train": set(), "val": set(), "test": set()}
+    for split in used:
+        for i in range(40):  # plans are cheap: no pixels rendered
+            plan = build.plan_video(f"{split}_{i:03d}", split, 0, build.Recipe())
+            used[split] |= {s.source for s in plan.shots}
+    assert used["test"] <= test_pool and used["test"] == test_pool  # all of them, only them
+    assert (used["train"] | used["val"]) <= train_pool
+
+
+def test_default_recipe_lengths_follow_the_brief() -> None:
+    r = build.Recipe()
+    for i in range(30):
+        plan = build.plan_video(f"train_{i:03d}", "train", 1, r)
+        assert r.video_frames[0] - 30 <= len(plan.labels()) <= r.video_frames[1]
+        assert r.transitions[0] <= len(plan.joins) <= r.transitions[1]
+        assert all(r.shot_frames[0] <= s.body <= r.shot_frames[1] for s in plan.shots)
+        assert all(
+            k == "cut" or r.transition_frames[0] <= n <= r.transition_frames[1]
+            for k, n in plan.joins
+        )
+
+
+def test_blends_hand_worked() -> None:
+    a = np.zeros((3, 2, 4, 3), np.uint8)
+    b = np.full((3, 2, 4, 3), 200, np.uint8)
+    np.testing.assert_array_equal(build.blend("dissolve", a, b)[:, 0, 0, 0], [50, 100, 150])
+    grey = np.full((3, 2, 4, 3), 100, np.uint8)
+    np.testing.assert_array_equal(build.blend("fade_black", grey, grey)[:, 0, 0, 0], [50, 0, 50])
+    np.testing.assert_array_equal(
+        build.blend("fade_white", grey, grey)[:, 0, 0, 0], [178, 255, 178]
+    )
+    a8, b8 = np.zeros((3, 8, 32, 3), np.uint8), np.full((3, 8, 32, 3), 255, np.uint8)
+    wipe = build.blend("wipe_left", a8, b8)[:, 0, :, 0].astype(
+        int
+    )  # (L, W): B enters from the left
+    assert (np.diff(wipe, axis=1) <= 0).all()  # B (bright) on the left of the edge
+    assert wipe[0, 0] == 255 and wipe[0, -1] == 0 and wipe[2, -1] == 0
+    assert (wipe[1] >= wipe[0]).all() and (wipe[2] >= wipe[1]).all()  # the edge moves right
+
+
+def test_user_errors_name_the_fix(tiny: tuple[Path, dict], tmp_path: Path) -> None:
+    out, _ = tiny
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        build.main(["--out", str(out), *TINY_ARGS])
+    with pytest.raises(ConfigError, match="320x180"):
+        build.main(["--out", str(tmp_path / "x"), "--size", "65x36", "--tiny"])
+    with pytest.raises(ConfigError, match="at least 3"):
+        build.main(["--out", str(tmp_path / "y"), "--videos", "2", "--tiny"])
