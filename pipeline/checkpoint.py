@@ -17,7 +17,16 @@ from pipeline.features import Sampling
 from pipeline.models.sequence import SequenceLabeler
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
-_MODEL_ARGS = ("hidden_size", "num_layers", "dropout", "proj_dim", "memory", "bidirectional")
+_MODEL_ARGS = (
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "proj_dim",
+    "memory",
+    "bidirectional",
+    "delta",
+    "input_dropout",
+)
 
 
 @dataclass

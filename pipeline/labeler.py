@@ -58,7 +58,7 @@ class StreamingLabeler:
         self.device = device
         self.encoder = encoder.to(device).eval()
         self.model = bundle.model.to(device).eval()
-        self.state: tuple[torch.Tensor, torch.Tensor] | None = None
+        self.state: dict[str, torch.Tensor] | None = None  # see SequenceLabeler.step
         self.amp = device.type == "cuda"  # bf16 on GPU; fp32 on CPU keeps results exact
 
     def reset(self) -> None:

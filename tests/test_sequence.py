@@ -71,3 +71,27 @@ def test_padding_does_not_leak_into_a_bidirectional_model():
         batched = model(feats, torch.tensor([30, 20]))
         alone = model(feats[1:, :20], torch.tensor([20]))
     assert torch.allclose(batched[1, :20], alone[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 40])
+def test_delta_features_stream_exactly(chunk):
+    model = _model(delta=True)
+    feats = torch.randn(1, 40, 24)
+    with torch.no_grad():
+        full = model(feats)
+        state, parts = None, []
+        for start in range(0, 40, chunk):
+            logits, state = model.step(feats[:, start : start + chunk], state)
+            parts.append(logits)
+    assert torch.allclose(torch.cat(parts, 1), full, atol=1e-5)
+
+
+def test_delta_lets_a_frame_only_model_see_a_change():
+    model = _model(memory=False, delta=True)
+    feats = torch.randn(1, 10, 24)
+    changed = feats.clone()
+    changed[:, 4] = torch.randn(1, 24)
+    with torch.no_grad():
+        a, b = model(feats), model(changed)
+    assert not torch.allclose(a[:, 5], b[:, 5])  # frame 5's delta uses frame 4
+    assert torch.equal(a[:, 7:], b[:, 7:])  # one frame back, no further

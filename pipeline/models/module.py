@@ -36,6 +36,8 @@ class FrameLabelerModule(L.LightningModule):
         proj_dim: input projection width (0 = none).
         memory: False trains the frame-only baseline (no LSTM, one frame at a time).
         bidirectional: offline-only bidirectional LSTM (cannot be streamed by `label`).
+        delta: also feed each frame's feature change from the previous frame (for cut-like events).
+        input_dropout: dropout on the raw encoder features.
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -58,6 +60,8 @@ class FrameLabelerModule(L.LightningModule):
         proj_dim: int = 256,
         memory: bool = True,
         bidirectional: bool = False,
+        delta: bool = False,
+        input_dropout: float = 0.0,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -76,6 +80,8 @@ class FrameLabelerModule(L.LightningModule):
             proj_dim,
             memory,
             bidirectional,
+            delta,
+            input_dropout,
         )
         # Only an encoder that trains belongs to the module (and so to the checkpoint); a frozen
         # one is rebuilt from the spec at labeling time and its features come from the cache.

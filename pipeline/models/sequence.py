@@ -1,7 +1,8 @@
 """The sequence model: per-frame features in, per-frame class logits out.
 
-`forward` runs whole sequences (training, offline); `step` runs a chunk and carries the LSTM
-state, so a video labelled in chunks gives the same logits as one full pass (streaming = offline).
+`forward` runs whole sequences (training, offline); `step` runs a chunk and carries the state
+(LSTM (h, c) and the previous frame's features), so a video labelled in chunks gives the same
+logits as one full pass (streaming = offline).
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-State = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (layers * directions, B, H)
+# Carried between chunks: "h", "c" (layers * directions, B, H) and "last" (B, 1, D) features.
+State = dict[str, torch.Tensor]
 
 
 class SequenceLabeler(nn.Module):
@@ -24,6 +26,9 @@ class SequenceLabeler(nn.Module):
         proj_dim: width of the input projection (LayerNorm -> Linear -> GELU); 0 feeds features as is.
         memory: False replaces the LSTM by a per-frame MLP: a baseline that sees one frame at a time.
         bidirectional: offline-only option; such a model cannot be streamed and is not causal.
+        delta: also feed the change from the previous frame's features (f_t - f_{t-1}): an
+            explicit, causal cue for events defined by change, such as shot cuts.
+        input_dropout: dropout on the raw features, against overfitting to a few sources.
     """
 
     def __init__(
@@ -36,20 +41,23 @@ class SequenceLabeler(nn.Module):
         proj_dim: int = 256,
         memory: bool = True,
         bidirectional: bool = False,
+        delta: bool = False,
+        input_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.memory = memory
         self.bidirectional = bidirectional and memory
-        in_dim = proj_dim or feature_dim
-        self.proj = (
-            nn.Sequential(
-                nn.LayerNorm(feature_dim),
-                nn.Linear(feature_dim, proj_dim),
-                nn.GELU(),
-                nn.Dropout(dropout),
-            )
-            if proj_dim
-            else nn.LayerNorm(feature_dim)
+        self.delta = delta
+        in_features = feature_dim * (2 if delta else 1)
+        in_dim = proj_dim or in_features
+        self.proj = nn.Sequential(
+            nn.Dropout(input_dropout),
+            nn.LayerNorm(in_features),
+            *(
+                [nn.Linear(in_features, proj_dim), nn.GELU(), nn.Dropout(dropout)]
+                if proj_dim
+                else []
+            ),
         )
         if memory:
             self.core: nn.Module = nn.LSTM(
@@ -71,10 +79,18 @@ class SequenceLabeler(nn.Module):
     def causal(self) -> bool:
         return not self.bidirectional
 
+    def _inputs(self, feats: torch.Tensor, last: torch.Tensor | None) -> torch.Tensor:
+        """(B, T, D) -> (B, T, P); `last` is the frame before this chunk (None: the first frame
+        counts as unchanged)."""
+        if self.delta:
+            previous = torch.cat([feats[:, :1] if last is None else last, feats[:, :-1]], 1)
+            feats = torch.cat([feats, feats - previous], -1)  # (B, T, 2D)
+        return self.proj(feats)
+
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, T, D) features -> (B, T, C) logits. `lengths` matters only for the bidirectional
         model: a causal model's outputs at t < length never see the right padding."""
-        x = self.proj(feats)  # (B, T, P)
+        x = self._inputs(feats, None)  # (B, T, P)
         if not self.memory:
             return self.head(self.core(x))
         if self.bidirectional and lengths is not None:
@@ -89,15 +105,16 @@ class SequenceLabeler(nn.Module):
             out, _ = self.core(x)  # (B, T, H * directions)
         return self.head(out)
 
-    def step(
-        self, feats: torch.Tensor, state: State | None = None
-    ) -> tuple[torch.Tensor, State | None]:
+    def step(self, feats: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
         """One chunk of a stream: (B, T, D) features and the carried state -> (B, T, C) logits and
         the state after the chunk's last frame."""
         if self.bidirectional:
             raise RuntimeError("a bidirectional model sees the future and cannot be streamed")
-        x = self.proj(feats)  # (B, T, P)
+        state = state or {}
+        x = self._inputs(feats, state.get("last"))  # (B, T, P)
+        carried = {"last": feats[:, -1:]}
         if not self.memory:
-            return self.head(self.core(x)), None
-        out, state = self.core(x, state)
-        return self.head(out), state
+            return self.head(self.core(x)), carried
+        hc = (state["h"], state["c"]) if "h" in state else None
+        out, (h, c) = self.core(x, hc)
+        return self.head(out), {**carried, "h": h, "c": c}
