@@ -26,6 +26,7 @@ _MODEL_ARGS = (
     "bidirectional",
     "delta",
     "input_dropout",
+    "appearance",
 )
 
 
@@ -74,6 +75,7 @@ def load_labeler(path: str | Path) -> LabelerBundle:
     model = SequenceLabeler(
         hparams["feature_dim"],
         hparams["num_classes"],
+        similarity_lags=hparams.get("similarity_lags") or (),
         **{k: hparams[k] for k in _MODEL_ARGS if k in hparams},
     )
     try:

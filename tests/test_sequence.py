@@ -95,3 +95,26 @@ def test_delta_lets_a_frame_only_model_see_a_change():
         a, b = model(feats), model(changed)
     assert not torch.allclose(a[:, 5], b[:, 5])  # frame 5's delta uses frame 4
     assert torch.equal(a[:, 7:], b[:, 7:])  # one frame back, no further
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 17, 50])
+def test_similarity_lags_stream_exactly(chunk):
+    model = _model(delta=True, similarity_lags=[1, 4, 16], appearance=False)
+    feats = torch.randn(1, 50, 24)
+    with torch.no_grad():
+        full = model(feats)
+        state, parts = None, []
+        for start in range(0, 50, chunk):
+            logits, state = model.step(feats[:, start : start + chunk], state)
+            parts.append(logits)
+    assert torch.allclose(torch.cat(parts, 1), full, atol=1e-5)
+
+
+def test_similarity_inputs_ignore_what_the_picture_is():
+    """Without appearance, a constant video gives the same output whatever its content."""
+    model = _model(similarity_lags=[1, 2], appearance=False, memory=False)
+    a, b = torch.randn(1, 24), torch.randn(1, 24)
+    with torch.no_grad():
+        out_a = model(a.expand(10, -1)[None])
+        out_b = model(b.expand(10, -1)[None])
+    assert torch.allclose(out_a, out_b, atol=1e-6)

@@ -38,6 +38,8 @@ class FrameLabelerModule(L.LightningModule):
         bidirectional: offline-only bidirectional LSTM (cannot be streamed by `label`).
         delta: also feed each frame's feature change from the previous frame (for cut-like events).
         input_dropout: dropout on the raw encoder features.
+        similarity_lags: feed cosine similarities to the features this many frames back.
+        appearance: feed the features themselves (False: only the change cues).
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -62,6 +64,8 @@ class FrameLabelerModule(L.LightningModule):
         bidirectional: bool = False,
         delta: bool = False,
         input_dropout: float = 0.0,
+        similarity_lags: list[int] | None = None,
+        appearance: bool = True,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -82,6 +86,8 @@ class FrameLabelerModule(L.LightningModule):
             bidirectional,
             delta,
             input_dropout,
+            similarity_lags or (),
+            appearance,
         )
         # Only an encoder that trains belongs to the module (and so to the checkpoint); a frozen
         # one is rebuilt from the spec at labeling time and its features come from the cache.

@@ -8,9 +8,10 @@ logits as one full pass (streaming = offline).
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-# Carried between chunks: "h", "c" (layers * directions, B, H) and "last" (B, 1, D) features.
+# Carried between chunks: "h", "c" (layers * directions, B, H) and "past" (B, history, D).
 State = dict[str, torch.Tensor]
 
 
@@ -29,6 +30,12 @@ class SequenceLabeler(nn.Module):
         delta: also feed the change from the previous frame's features (f_t - f_{t-1}): an
             explicit, causal cue for events defined by change, such as shot cuts.
         input_dropout: dropout on the raw features, against overfitting to a few sources.
+        similarity_lags: also feed the cosine similarity of each frame's features to those of
+            the frames this many steps back (e.g. [1, 2, 4, 8, 16]): how much the picture changed
+            over several time scales, whatever the picture is — cues that carry over to footage
+            unlike the training data.
+        appearance: feed the features themselves; False leaves only the change cues (delta,
+            similarities), which cannot memorise what the training footage looked like.
     """
 
     def __init__(
@@ -43,22 +50,26 @@ class SequenceLabeler(nn.Module):
         bidirectional: bool = False,
         delta: bool = False,
         input_dropout: float = 0.0,
+        similarity_lags: list[int] | tuple[int, ...] = (),
+        appearance: bool = True,
     ) -> None:
         super().__init__()
         self.memory = memory
         self.bidirectional = bidirectional and memory
         self.delta = delta
-        in_features = feature_dim * (2 if delta else 1)
-        in_dim = proj_dim or in_features
-        self.proj = nn.Sequential(
-            nn.Dropout(input_dropout),
-            nn.LayerNorm(in_features),
-            *(
-                [nn.Linear(in_features, proj_dim), nn.GELU(), nn.Dropout(dropout)]
-                if proj_dim
-                else []
-            ),
-        )
+        self.appearance = appearance
+        self.lags = tuple(int(k) for k in similarity_lags)
+        if any(k < 1 for k in self.lags) or not (appearance or delta or self.lags):
+            raise ValueError("similarity_lags must be >= 1, and the model needs some input")
+        self.history = max((*self.lags, 1 if delta else 0))  # past frames the inputs look at
+        in_features = feature_dim * (int(appearance) + int(delta))
+        self.proj = None
+        if in_features:
+            layers = [nn.Dropout(input_dropout), nn.LayerNorm(in_features)]
+            if proj_dim:
+                layers += [nn.Linear(in_features, proj_dim), nn.GELU(), nn.Dropout(dropout)]
+            self.proj = nn.Sequential(*layers)
+        in_dim = ((proj_dim or in_features) if in_features else 0) + len(self.lags)
         if memory:
             self.core: nn.Module = nn.LSTM(
                 in_dim,
@@ -79,13 +90,23 @@ class SequenceLabeler(nn.Module):
     def causal(self) -> bool:
         return not self.bidirectional
 
-    def _inputs(self, feats: torch.Tensor, last: torch.Tensor | None) -> torch.Tensor:
-        """(B, T, D) -> (B, T, P); `last` is the frame before this chunk (None: the first frame
-        counts as unchanged)."""
+    def _inputs(self, feats: torch.Tensor, past: torch.Tensor | None) -> torch.Tensor:
+        """(B, T, D) -> (B, T, P). `past` holds the `history` frames before this chunk; at the
+        start of a video the first frame stands in for them (no change yet)."""
+        steps = feats.shape[1]
+        if past is None:
+            past = feats[:, :1].expand(-1, self.history, -1)
+        padded = torch.cat([past, feats], 1)  # (B, history + T, D)
+
+        def lagged(k: int) -> torch.Tensor:  # frame t - k for every t in the chunk: (B, T, D)
+            return padded[:, self.history - k : self.history - k + steps]
+
+        parts = [feats] if self.appearance else []
         if self.delta:
-            previous = torch.cat([feats[:, :1] if last is None else last, feats[:, :-1]], 1)
-            feats = torch.cat([feats, feats - previous], -1)  # (B, T, 2D)
-        return self.proj(feats)
+            parts.append(feats - lagged(1))
+        out = [self.proj(torch.cat(parts, -1))] if parts else []  # (B, T, P)
+        out += [F.cosine_similarity(feats, lagged(k), dim=-1)[..., None] for k in self.lags]
+        return torch.cat(out, -1)  # (B, T, P + lags)
 
     def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, T, D) features -> (B, T, C) logits. `lengths` matters only for the bidirectional
@@ -111,8 +132,11 @@ class SequenceLabeler(nn.Module):
         if self.bidirectional:
             raise RuntimeError("a bidirectional model sees the future and cannot be streamed")
         state = state or {}
-        x = self._inputs(feats, state.get("last"))  # (B, T, P)
-        carried = {"last": feats[:, -1:]}
+        x = self._inputs(feats, state.get("past"))  # (B, T, P)
+        carried = {}
+        if self.history:  # the last `history` frames, for the next chunk's change cues
+            past = state.get("past", feats[:, :1].expand(-1, self.history, -1))
+            carried["past"] = torch.cat([past, feats], 1)[:, -self.history :]
         if not self.memory:
             return self.head(self.core(x)), carried
         hc = (state["h"], state["c"]) if "h" in state else None
