@@ -6,6 +6,7 @@ by field; a file that does not fit names the mismatch.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,17 +18,8 @@ from pipeline.features import Sampling
 from pipeline.models.sequence import SequenceLabeler
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
-_MODEL_ARGS = (
-    "hidden_size",
-    "num_layers",
-    "dropout",
-    "proj_dim",
-    "memory",
-    "bidirectional",
-    "delta",
-    "input_dropout",
-    "appearance",
-)
+# Every SequenceLabeler setting beyond the two sizes is a hyperparameter of the same name.
+_MODEL_ARGS = tuple(inspect.signature(SequenceLabeler).parameters)[2:]
 
 
 @dataclass
@@ -75,8 +67,7 @@ def load_labeler(path: str | Path) -> LabelerBundle:
     model = SequenceLabeler(
         hparams["feature_dim"],
         hparams["num_classes"],
-        similarity_lags=hparams.get("similarity_lags") or (),
-        **{k: hparams[k] for k in _MODEL_ARGS if k in hparams},
+        **{k: hparams[k] for k in _MODEL_ARGS if hparams.get(k) is not None},
     )
     try:
         model.load_state_dict(model_state)

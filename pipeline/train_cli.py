@@ -29,7 +29,7 @@ TRAINER_DEFAULTS = {
 
 # Best (by validation frame accuracy) and last checkpoints; `--checkpoint.*` tunes it.
 CHECKPOINT_DEFAULTS = {
-    "checkpoint.monitor": "val/frame_acc",
+    "checkpoint.monitor": "val/macro_f1",
     "checkpoint.mode": "max",
     "checkpoint.save_last": True,
     "checkpoint.filename": "best-epoch{epoch:02d}",

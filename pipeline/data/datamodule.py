@@ -249,7 +249,7 @@ class FrameDataModule(L.LightningDataModule):
         )
         return LabeledVideo(name, inputs, labels_all[track.frame_indices]), hit
 
-    def _load_split(self, split: str) -> list[LabeledVideo]:
+    def load_split(self, split: str) -> list[LabeledVideo]:
         if split not in self._loaded:
             loaded = [self._load_video(name) for name in self.splits[split]]
             hits = sum(hit for _, hit in loaded)
@@ -288,7 +288,7 @@ class FrameDataModule(L.LightningDataModule):
 
     def all_videos(self) -> list[LabeledVideo]:
         """Every video of every split (encoding the ones not cached yet)."""
-        return [video for split in SPLITS for video in self._load_split(split)]
+        return [video for split in SPLITS for video in self.load_split(split)]
 
     def export_mstcn(self, out_dir: str | Path) -> int:
         """Write features/groundTruth/mapping.txt for every video; returns the count."""
@@ -309,14 +309,14 @@ class FrameDataModule(L.LightningDataModule):
         splits = needed.get(stage or "", SPLITS)
         self.check_annotations([n for split in splits for n in self.splits[split]])
         for split in splits:
-            self._load_split(split)
+            self.load_split(split)
 
     def class_counts(self) -> np.ndarray:
-        labels = np.concatenate([v.labels for v in self._load_split("train")])
+        labels = np.concatenate([v.labels for v in self.load_split("train")])
         return np.bincount(labels[labels >= 0], minlength=self.num_classes)
 
     def train_dataloader(self) -> DataLoader:
-        videos = self._load_split("train")
+        videos = self.load_split("train")
         if self.window <= 0:
             return DataLoader(
                 WholeVideoDataset(videos), self.batch_size, shuffle=True, collate_fn=pad_collate
@@ -327,7 +327,7 @@ class FrameDataModule(L.LightningDataModule):
         return DataLoader(dataset, self.batch_size, collate_fn=pad_collate)
 
     def _whole(self, split: str) -> DataLoader:
-        return DataLoader(WholeVideoDataset(self._load_split(split)), 1, collate_fn=pad_collate)
+        return DataLoader(WholeVideoDataset(self.load_split(split)), 1, collate_fn=pad_collate)
 
     def val_dataloader(self) -> DataLoader:
         return self._whole("val")

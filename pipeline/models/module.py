@@ -40,6 +40,7 @@ class FrameLabelerModule(L.LightningModule):
         input_dropout: dropout on the raw encoder features.
         similarity_lags: feed cosine similarities to the features this many frames back.
         appearance: feed the features themselves (False: only the change cues).
+        input_noise: training-time Gaussian noise on the features, in feature-std units.
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -66,6 +67,7 @@ class FrameLabelerModule(L.LightningModule):
         input_dropout: float = 0.0,
         similarity_lags: list[int] | None = None,
         appearance: bool = True,
+        input_noise: float = 0.0,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -88,6 +90,7 @@ class FrameLabelerModule(L.LightningModule):
             input_dropout,
             similarity_lags or (),
             appearance,
+            input_noise,
         )
         # Only an encoder that trains belongs to the module (and so to the checkpoint); a frozen
         # one is rebuilt from the spec at labeling time and its features come from the cache.

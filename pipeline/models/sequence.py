@@ -36,6 +36,8 @@ class SequenceLabeler(nn.Module):
             unlike the training data.
         appearance: feed the features themselves; False leaves only the change cues (delta,
             similarities), which cannot memorise what the training footage looked like.
+        input_noise: std of Gaussian noise added to the features in training (in units of each
+            feature's std over the batch), so the model cannot key on exact background values.
     """
 
     def __init__(
@@ -52,8 +54,10 @@ class SequenceLabeler(nn.Module):
         input_dropout: float = 0.0,
         similarity_lags: list[int] | tuple[int, ...] = (),
         appearance: bool = True,
+        input_noise: float = 0.0,
     ) -> None:
         super().__init__()
+        self.input_noise = input_noise
         self.memory = memory
         self.bidirectional = bidirectional and memory
         self.delta = delta
@@ -94,6 +98,9 @@ class SequenceLabeler(nn.Module):
         """(B, T, D) -> (B, T, P). `past` holds the `history` frames before this chunk; at the
         start of a video the first frame stands in for them (no change yet)."""
         steps = feats.shape[1]
+        if self.training and self.input_noise > 0:
+            scale = feats.flatten(0, 1).std(0)  # (D,)
+            feats = feats + self.input_noise * scale * torch.randn_like(feats)
         if past is None:
             past = feats[:, :1].expand(-1, self.history, -1)
         padded = torch.cat([past, feats], 1)  # (B, history + T, D)
