@@ -38,7 +38,9 @@ def load_recipe():
 def make_demo_video(out: Path) -> tuple[Path, Path]:
     """Render the demo video and its ground truth (segments CSV) into `out`."""
     recipe = load_recipe()
-    plan = recipe.plan_video(DEMO_VIDEO, "test", 0, recipe.Recipe(video_frames=(350, 450), transitions=(7, 9)))
+    plan = recipe.plan_video(
+        DEMO_VIDEO, "test", 0, recipe.Recipe(video_frames=(350, 450), transitions=(7, 9))
+    )
     video = out / "demo.mp4"
     gt = out / "demo.truth.csv"
     out.mkdir(parents=True, exist_ok=True)
@@ -71,13 +73,19 @@ def main() -> int:
     for path in sorted(out.glob("demo.*")):
         print(f"  {path}")
     print("\nsummary:")
-    print(f"  {len(transitions)} transitions found: "
-          + ", ".join(f"{s['label']} at {s['start_s']:.2f}s" for s in transitions[:8])
-          + (" ..." if len(transitions) > 8 else ""))
-    print(f"  against the truth: frame accuracy {metrics['frame_accuracy']:.3f}, "
-          f"edit {metrics['edit']:.1f}, F1@10 {metrics['f1@10']:.1f}")
-    print(f"  open {out / 'demo.annotated.mp4'} in a browser or player "
-          f"(done in {time.perf_counter() - start:.0f} s)")
+    print(
+        f"  {len(transitions)} transitions found: "
+        + ", ".join(f"{s['label']} at {s['start_s']:.2f}s" for s in transitions[:8])
+        + (" ..." if len(transitions) > 8 else "")
+    )
+    print(
+        f"  against the truth: frame accuracy {metrics['frame_accuracy']:.3f}, "
+        f"edit {metrics['edit']:.1f}, F1@10 {metrics['f1@10']:.1f}"
+    )
+    print(
+        f"  open {out / 'demo.annotated.mp4'} in a browser or player "
+        f"(done in {time.perf_counter() - start:.0f} s)"
+    )
     return 0
 
 

@@ -23,7 +23,9 @@ from tests.synth import write_test_video
 from tests.tiny_dataset import write_tiny_dataset
 
 
-def encoder_throughput(size: int, device: str, bf16: bool, batch: int = 256, reps: int = 10) -> float:
+def encoder_throughput(
+    size: int, device: str, bf16: bool, batch: int = 256, reps: int = 10
+) -> float:
     encoder = build_encoder(EncoderSpec("efficientnet_lite0", size)).to(device)
     frames = torch.randint(0, 255, (batch, size, size, 3), dtype=torch.uint8, device=device)
     with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
@@ -38,21 +40,51 @@ def encoder_throughput(size: int, device: str, bf16: bool, batch: int = 256, rep
 
 def train(work: Path) -> Path:
     root = write_tiny_dataset(work / "data", videos=6, frames=64)
-    cli = cli_main(["fit", "--data.root", str(root), "--data.input_size", "64",
-                    "--data.window", "16", "--trainer.max_epochs", "5",
-                    "--trainer.accelerator", "gpu", "--trainer.precision", "bf16-mixed",
-                    "--trainer.default_root_dir", str(work / "run"),
-                    "--trainer.enable_progress_bar", "false"])
+    cli = cli_main(
+        [
+            "fit",
+            "--data.root",
+            str(root),
+            "--data.input_size",
+            "64",
+            "--data.window",
+            "16",
+            "--trainer.max_epochs",
+            "5",
+            "--trainer.accelerator",
+            "gpu",
+            "--trainer.precision",
+            "bf16-mixed",
+            "--trainer.default_root_dir",
+            str(work / "run"),
+            "--trainer.enable_progress_bar",
+            "false",
+        ]
+    )
     return Path(cli.trainer.checkpoint_callback.last_model_path)
 
 
-def label_fps(video: Path, ckpt: Path, out: Path, device: str, with_video: bool) -> tuple[float, np.ndarray]:
-    args = ["label", str(video), "--model", str(ckpt), "--out", str(out), "--device", device,
-            "--quiet", "--overwrite"] + ([] if with_video else ["--no-video"])
+def label_fps(
+    video: Path, ckpt: Path, out: Path, device: str, with_video: bool
+) -> tuple[float, np.ndarray]:
+    args = [
+        "label",
+        str(video),
+        "--model",
+        str(ckpt),
+        "--out",
+        str(out),
+        "--device",
+        device,
+        "--quiet",
+        "--overwrite",
+    ] + ([] if with_video else ["--no-video"])
     start = time.perf_counter()
     assert framelabel(args) == 0
     seconds = time.perf_counter() - start
-    rows = np.loadtxt(out / f"{video.stem}.labels.csv", delimiter=",", skiprows=1, usecols=(4, 5, 6))
+    rows = np.loadtxt(
+        out / f"{video.stem}.labels.csv", delimiter=",", skiprows=1, usecols=(4, 5, 6)
+    )
     return len(rows) / seconds, rows
 
 
@@ -69,13 +101,20 @@ def main() -> None:
         report["checkpoint_classes"] = load_labeler(ckpt).class_names
         rng = np.random.default_rng(0)
         base = rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8)
-        video = write_test_video(work / "hd.mp4", 600, size=(1280, 720), codec="libx264rgb",
-                                 frame_fn=lambda i: np.roll(base, 4 * i, axis=1))
+        video = write_test_video(
+            work / "hd.mp4",
+            600,
+            size=(1280, 720),
+            codec="libx264rgb",
+            frame_fn=lambda i: np.roll(base, 4 * i, axis=1),
+        )
         for device in ("cuda", "cpu"):
             fps, probs = label_fps(video, ckpt, work / device, device, with_video=False)
             report[f"label_no_video_fps_{device}"] = round(fps, 1)
             report[f"_probs_{device}"] = probs
-        report["label_video_fps_cuda"] = round(label_fps(video, ckpt, work / "v", "cuda", True)[0], 1)
+        report["label_video_fps_cuda"] = round(
+            label_fps(video, ckpt, work / "v", "cuda", True)[0], 1
+        )
         diff = np.abs(report.pop("_probs_cuda") - report.pop("_probs_cpu")).max()
         report["max_abs_prob_diff_cuda_bf16_vs_cpu_fp32"] = float(diff)
     for size in (128, 224):
