@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean transitions-table film-events-table
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,36 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
-	$(BIN)/python scripts/bench_label.py
-
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache
+
+# ---- Reproduce the README's tables (each builds its data under data/ on first use) ----
+FL := $(BIN)/framelabel
+
+data/transitions/dataset.json: | $(STAMP)
+	$(BIN)/python datasets/transitions/build.py --out data/transitions
+
+transitions-table: data/transitions/dataset.json
+	$(BIN)/python -m pip install -q "scenedetect>=0.6"  # the baseline it is compared with
+	$(FL) fit --config configs/transitions.yaml --data.root data/transitions --trainer.default_root_dir runs/transitions
+	$(FL) label $$(sed 's#^#data/transitions/videos/#; s#$$#.mp4#' data/transitions/splits/test.txt) \
+		--model $$(ls -t runs/transitions/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
+		--no-video --quiet --overwrite --out runs/transitions/pred
+	$(BIN)/python scripts/eval_transitions.py --data data/transitions --pred runs/transitions/pred --scenedetect
+
+data/film_events/dataset.json: | $(STAMP)
+	$(BIN)/python datasets/film_events/build.py --out data/film_events
+
+film-events-table: data/film_events/dataset.json
+	$(FL) fit --config configs/film_events.yaml --data.root data/film_events
+	$(FL) fit --config configs/film_events_frame_only.yaml --data.root data/film_events
+	$(BIN)/python scripts/eval_film_events.py --data data/film_events \
+		--model $$(ls -t runs/film_events/lstm/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
+		--model $$(ls -t runs/film_events/frame_only/lightning_logs/*/checkpoints/best-*.ckpt | head -1)
+
+bench/bbb_720p.mp4: | $(STAMP)
+	$(BIN)/python scripts/bench_clips.py --out bench
+
+bench: bench/bbb_720p.mp4
+	$(BIN)/python scripts/bench_label.py bench/bbb_720p.mp4
+	$(BIN)/python scripts/bench_label.py bench/bbb_1080p.mp4
