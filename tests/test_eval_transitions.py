@@ -153,6 +153,9 @@ def test_user_errors(tmp_path: Path) -> None:
 
 
 def test_scenedetect_finds_a_hard_cut_in_a_real_video(tmp_path: Path) -> None:
+    # PySceneDetect is the evaluation's optional baseline (`pip install -e .[eval]`), not a
+    # dependency of framelabel: it ships the GUI OpenCV build beside the headless one.
+    pytest.importorskip("scenedetect")
     data = tmp_path / "data"
     _dataset(data, {"v": [(0, 25, "shot"), (25, 26, "cut"), (26, 50, "shot")]})
     (data / "videos").mkdir()
