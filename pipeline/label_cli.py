@@ -39,6 +39,11 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--gt", help="ground truth for a single input (any supported annotation format)")
     p.add_argument("--no-video", action="store_true", help="skip the annotated video")
     p.add_argument("--scale", type=float, default=1.0, help="annotated video size / source size")
+    p.add_argument(
+        "--preset", default="superfast",
+        help="x264 preset of the annotated video: encoding it is the slowest stage "
+        "(ultrafast: fastest, largest files; veryfast/medium: smaller, slower)",
+    )
     p.add_argument("--fps", type=float, help="label frames at this rate (default: the model's)")
     p.add_argument("--stride", type=int, help="label every N-th frame (default: the model's)")
     p.add_argument("--start", type=float, help="start time in seconds")

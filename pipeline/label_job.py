@@ -195,6 +195,7 @@ class LabelJob:
                 height,
                 self._output_fps(info),
                 audio_from=info.path if info.has_audio else None,
+                preset=self.args.preset,
                 overwrite=self.args.overwrite,
                 audio_start_s=self.args.start or 0.0,
             )
