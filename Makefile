@@ -54,6 +54,6 @@ film-events-table: data/film_events/dataset.json
 bench/bbb_720p.mp4: | $(STAMP)
 	$(BIN)/python scripts/bench_clips.py --out bench
 
-bench: bench/bbb_720p.mp4
+bench: bench/bbb_720p.mp4  ## throughput table (scripts/bench_memory.py: the memory figures)
 	$(BIN)/python scripts/bench_label.py bench/bbb_720p.mp4
 	$(BIN)/python scripts/bench_label.py bench/bbb_1080p.mp4
