@@ -69,12 +69,13 @@ def main() -> int:
     segments = json.loads((out / "demo.segments.json").read_text())["segments"]
     metrics = json.loads((out / "demo.metrics.json").read_text())
     transitions = [s for s in segments if s["label"] != "shot"]
+    true_count = sum(1 for line in gt.read_text().splitlines()[1:] if not line.endswith(",shot"))
     print("\noutputs:")
     for path in sorted(out.glob("demo.*")):
         print(f"  {path}")
     print("\nsummary:")
     print(
-        f"  {len(transitions)} transitions found: "
+        f"  {len(transitions)} transitions found ({true_count} in the truth): "
         + ", ".join(f"{s['label']} at {s['start_s']:.2f}s" for s in transitions[:8])
         + (" ..." if len(transitions) > 8 else "")
     )
