@@ -9,27 +9,21 @@ from __future__ import annotations
 import argparse
 import glob
 import logging
-import math
 import re
 import sys
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.data.annotations import VIDEO_EXTENSIONS
+from pipeline.errors import ConfigError, FramelabelError
+
+if TYPE_CHECKING:
+    from pipeline.label_job import LabelResult
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "default.ckpt"  # in pipeline/assets
-OUTPUT_SUFFIXES = {
-    "labels": ".labels.csv",
-    "segments_csv": ".segments.csv",
-    "segments_json": ".segments.json",
-    "vtt": ".vtt",
-    "srt": ".srt",
-    "video": ".annotated.mp4",
-    "metrics": ".metrics.json",
-}
 
 
 def add_label_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,7 +34,8 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-video", action="store_true", help="skip the annotated video")
     p.add_argument("--scale", type=float, default=1.0, help="annotated video size / source size")
     p.add_argument(
-        "--preset", default="superfast",
+        "--preset",
+        default="superfast",
         help="x264 preset of the annotated video: encoding it is the slowest stage "
         "(ultrafast: fastest, largest files; veryfast/medium: smaller, slower)",
     )
@@ -60,10 +55,6 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
         help="merge segments shorter than N frames in the tracks (offline; off by default)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def is_live(source: str) -> bool:
-    return source.isdigit() or "://" in source
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -95,16 +86,6 @@ def default_model_path() -> str:
     return str(path)
 
 
-@dataclass
-class LabelResult:
-    name: str
-    frames: int
-    seconds: float
-    segments: int
-    shares: dict[str, float]
-    outputs: list[Path]
-
-
 def summary_line(r: LabelResult) -> str:
     fps = r.frames / r.seconds if r.seconds > 0 else 0.0
     top = ", ".join(f"{name} {share:.0%}" for name, share in list(r.shares.items())[:3])
@@ -116,20 +97,16 @@ def summary_line(r: LabelResult) -> str:
 
 def run_label(args: argparse.Namespace) -> int:
     """Label every input; one summary line each; exit 1 if any failed."""
+    # torch and the models load only when labeling actually runs (fast --help)
     from pipeline.checkpoint import load_labeler
-    from pipeline.errors import FramelabelError
     from pipeline.io.atomic import check_output_dir
     from pipeline.label_job import LabelJob
 
     if args.chunk_size < 1:
-        from pipeline.errors import ConfigError
-
         raise ConfigError(f"--chunk-size {args.chunk_size}: expected a positive number of frames")
     out_dir = check_output_dir(args.out)
     sources = expand_inputs(args.inputs)
     if args.gt and len(sources) != 1:
-        from pipeline.errors import ConfigError
-
         raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
     bundle = load_labeler(args.model or default_model_path())
     job = LabelJob(bundle, args, out_dir)
@@ -144,18 +121,3 @@ def run_label(args: argparse.Namespace) -> int:
     if len(sources) > 1:
         print(f"labelled {len(sources) - failed} of {len(sources)} inputs", file=sys.stderr)
     return 1 if failed else 0
-
-
-def expected_rows(
-    frames: int | None,
-    fps: float | None,
-    duration_s: float | None,
-    stride: int,
-    sample_fps: float | None,
-) -> int | None:
-    """How many frames the reader will yield (for the progress bar and the ribbon width)."""
-    if sample_fps and duration_s:
-        return max(1, math.ceil(duration_s * sample_fps))
-    if frames:
-        return math.ceil(frames / max(1, stride))
-    return None

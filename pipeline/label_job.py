@@ -6,7 +6,9 @@ import argparse
 import contextlib
 import json
 import logging
+import math
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -21,7 +23,6 @@ from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
 from pipeline.io.types import VideoInfo
 from pipeline.io.writer import VideoWriter
-from pipeline.label_cli import OUTPUT_SUFFIXES, LabelResult, expected_rows, is_live
 from pipeline.labeler import (
     StreamingLabeler,
     ThreadedIterator,
@@ -43,6 +44,38 @@ from pipeline.segments import merge_short_segments
 
 log = logging.getLogger(__name__)
 LIVE_FPS = 25.0  # assumed when a live source reports no rate
+OUTPUT_SUFFIXES = {
+    "labels": ".labels.csv",
+    "segments_csv": ".segments.csv",
+    "segments_json": ".segments.json",
+    "vtt": ".vtt",
+    "srt": ".srt",
+    "video": ".annotated.mp4",
+    "metrics": ".metrics.json",
+}
+
+
+@dataclass
+class LabelResult:
+    name: str
+    frames: int
+    seconds: float
+    segments: int
+    shares: dict[str, float]
+    outputs: list[Path]
+
+
+def is_live(source: str) -> bool:
+    return source.isdigit() or "://" in source
+
+
+def expected_rows(info: VideoInfo, sampling: Sampling) -> int | None:
+    """How many frames the reader will yield (for the progress bar and the ribbon width)."""
+    if sampling.fps and info.duration_s:
+        return max(1, math.ceil(info.duration_s * sampling.fps))
+    if info.frames:
+        return math.ceil(info.frames / max(1, sampling.stride))
+    return None
 
 
 class LabelJob:
@@ -139,9 +172,7 @@ class LabelJob:
         live: bool,
     ) -> dict:
         """Decode -> label -> (draw + encode) with all three stages running at once."""
-        total = expected_rows(
-            info.frames, None, info.duration_s, self.sampling.stride, self.sampling.fps
-        )
+        total = expected_rows(info, self.sampling)
         if self.args.start is not None or self.args.end is not None:
             total = None
         chunk_size = self.args.chunk_size
