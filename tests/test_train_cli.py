@@ -213,3 +213,22 @@ def test_end_to_end_finetuning_saves_the_encoder_and_labels(trained, tmp_path):
         )
         == 0
     )
+
+
+def test_predict_returns_probabilities_per_held_out_video(trained, tmp_path):
+    cli = cli_main(
+        [
+            "predict",
+            "--data.root",
+            str(trained["root"]),
+            "--ckpt_path",
+            str(trained["best"]),
+            "--trainer.default_root_dir",
+            str(tmp_path),
+            *TINY_MODEL_ARGS,
+        ]
+    )
+    outputs = [item for batch in cli.trainer.predict_loop.predictions for item in batch]
+    assert [o["name"] for o in outputs] == ["v3"]
+    probs = outputs[0]["probs"]
+    assert probs.shape == (48, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)

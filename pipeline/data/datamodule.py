@@ -319,15 +319,21 @@ class FrameDataModule(L.LightningDataModule):
         videos = self.load_split("train")
         if self.window <= 0:
             return DataLoader(
-                WholeVideoDataset(videos), self.batch_size, shuffle=True, collate_fn=pad_collate
+                WholeVideoDataset(videos),
+                batch_size=self.batch_size,
+                shuffle=True,
+                collate_fn=pad_collate,
             )
         total = sum(len(v.labels) for v in videos)
         count = self.windows_per_epoch or max(self.batch_size, 2 * total // self.window)
         dataset = WindowDataset(videos, self.window, count, self.seed)
-        return DataLoader(dataset, self.batch_size, collate_fn=pad_collate)
+        return DataLoader(dataset, batch_size=self.batch_size, collate_fn=pad_collate)
 
     def _whole(self, split: str) -> DataLoader:
-        return DataLoader(WholeVideoDataset(self.load_split(split)), 1, collate_fn=pad_collate)
+        # keyword arguments: Lightning re-creates loaders (predict) from their init arguments
+        return DataLoader(
+            WholeVideoDataset(self.load_split(split)), batch_size=1, collate_fn=pad_collate
+        )
 
     def val_dataloader(self) -> DataLoader:
         return self._whole("val")
