@@ -194,18 +194,24 @@ def test_ground_truth_gives_metrics_and_a_second_ribbon(trained, tmp_path):
     assert metrics["frames"] == 30
 
 
-def test_interrupt_leaves_no_output_under_a_final_name(trained, tmp_path, monkeypatch):
-    video = _video(tmp_path / "clip.mp4", 40)
+def _ctrl_c_at_chunk(monkeypatch, chunk_number: int) -> None:
+    """Make the labeler raise KeyboardInterrupt when it is given its N-th chunk (the user's
+    Ctrl-C arriving mid-stream)."""
     calls = {"n": 0}
     original = StreamingLabeler.push_frames
 
     def interrupted(self, frames):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == chunk_number:
             raise KeyboardInterrupt
         return original(self, frames)
 
     monkeypatch.setattr(StreamingLabeler, "push_frames", interrupted)
+
+
+def test_interrupt_leaves_no_output_under_a_final_name(trained, tmp_path, monkeypatch):
+    video = _video(tmp_path / "clip.mp4", 40)
+    _ctrl_c_at_chunk(monkeypatch, 2)
     out = tmp_path / "out"
     code = main(
         [
@@ -259,16 +265,7 @@ def test_both_backends_label_the_same_frames(trained, tmp_path, backend):
 
 def test_a_live_source_labels_until_ctrl_c_then_finishes(trained, tmp_path, monkeypatch):
     video = _video(tmp_path / "cam.mp4", 48)
-    calls = {"n": 0}
-    original = StreamingLabeler.push_frames
-
-    def interrupted(self, frames):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt  # the user stops the stream
-        return original(self, frames)
-
-    monkeypatch.setattr(StreamingLabeler, "push_frames", interrupted)
+    _ctrl_c_at_chunk(monkeypatch, 4)  # the user stops the stream
     out = tmp_path / "out"
     url = video.resolve().as_uri()  # a stream URL: read as a live source by OpenCV
     code = main(

@@ -11,17 +11,23 @@ def _model(**kw) -> SequenceLabeler:
     return SequenceLabeler(feature_dim=24, num_classes=4, hidden_size=16, num_layers=2, **kw).eval()
 
 
+def _streamed(model: SequenceLabeler, feats: torch.Tensor, chunk: int) -> torch.Tensor:
+    """Logits of `feats` fed `chunk` frames at a time with the state carried."""
+    state, parts = None, []
+    with torch.no_grad():
+        for start in range(0, feats.shape[1], chunk):
+            logits, state = model.step(feats[:, start : start + chunk], state)
+            parts.append(logits)
+    return torch.cat(parts, 1)
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 64, 300])
 def test_chunked_steps_equal_one_full_pass(chunk):
     model = _model()
     feats = torch.randn(1, 300, 24)
     with torch.no_grad():
         full = model(feats)
-        state, parts = None, []
-        for start in range(0, 300, chunk):
-            logits, state = model.step(feats[:, start : start + chunk], state)
-            parts.append(logits)
-    assert torch.allclose(torch.cat(parts, 1).softmax(-1), full.softmax(-1), atol=1e-6)
+    assert torch.allclose(_streamed(model, feats, chunk).softmax(-1), full.softmax(-1), atol=1e-6)
 
 
 def test_future_frames_do_not_change_the_past():
@@ -79,11 +85,7 @@ def test_delta_features_stream_exactly(chunk):
     feats = torch.randn(1, 40, 24)
     with torch.no_grad():
         full = model(feats)
-        state, parts = None, []
-        for start in range(0, 40, chunk):
-            logits, state = model.step(feats[:, start : start + chunk], state)
-            parts.append(logits)
-    assert torch.allclose(torch.cat(parts, 1), full, atol=1e-5)
+    assert torch.allclose(_streamed(model, feats, chunk), full, atol=1e-5)
 
 
 def test_delta_lets_a_frame_only_model_see_a_change():
@@ -103,11 +105,7 @@ def test_similarity_lags_stream_exactly(chunk):
     feats = torch.randn(1, 50, 24)
     with torch.no_grad():
         full = model(feats)
-        state, parts = None, []
-        for start in range(0, 50, chunk):
-            logits, state = model.step(feats[:, start : start + chunk], state)
-            parts.append(logits)
-    assert torch.allclose(torch.cat(parts, 1), full, atol=1e-5)
+    assert torch.allclose(_streamed(model, feats, chunk), full, atol=1e-5)
 
 
 def test_similarity_inputs_ignore_what_the_picture_is():
