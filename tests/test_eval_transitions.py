@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.script_loader import load_script
 
-
-def _load(name: str, rel: str):
-    """Import a script by path (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / rel)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-ev = _load("eval_transitions", "scripts/eval_transitions.py")
+ev = load_script("eval_transitions", "scripts/eval_transitions.py")
 from pipeline.errors import AnnotationError, ConfigError  # noqa: E402
 from pipeline.io.writer import VideoWriter  # noqa: E402
 

@@ -3,7 +3,6 @@ that need memory far better than the frame-only model trained on the same cached
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.train_cli import cli_main
+from tests.script_loader import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY_BUILD = [
     "--videos",
     "16",
@@ -27,15 +26,6 @@ TINY_BUILD = [
     "--seed",
     "3",
 ]
-
-
-def _evaluator():
-    spec = importlib.util.spec_from_file_location(
-        "eval_film_events", ROOT / "scripts" / "eval_film_events.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +71,7 @@ def _fit(config: str, root: Path, run_dir: Path) -> str:
 def test_memory_beats_one_frame_at_a_time(tiny_film_events, tmp_path):
     lstm = _fit("film_events.yaml", tiny_film_events, tmp_path / "lstm")
     frame_only = _fit("film_events_frame_only.yaml", tiny_film_events, tmp_path / "frame")
-    evaluate = _evaluator()
+    evaluate = load_script("eval_film_events", "scripts/eval_film_events.py")
     held_out = {
         name: evaluate.score(ckpt, tiny_film_events, "test")
         for name, ckpt in (("lstm", lstm), ("frame_only", frame_only))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import importlib.util
 import json
 import os
 import subprocess
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import ConfigError, OutputExistsError
+from tests.script_loader import load_script
 
 BUILD = Path(__file__).resolve().parents[1] / "datasets" / "film_events" / "build.py"
 FRAMES, WIDTH, HEIGHT, VIDEOS, MAX_GAP = 300, 96, 72, 8, 120
@@ -49,11 +49,7 @@ def run_build(out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def recipe() -> ModuleType:
     """build.py imported from its path."""
-    spec = importlib.util.spec_from_file_location("film_events_build", BUILD)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module by name
-    spec.loader.exec_module(module)
-    return module
+    return load_script("film_events_build", "datasets/film_events/build.py")
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,11 @@ from tests.tiny_dataset import SIZE, render
 SUFFIXES = [".labels.csv", ".segments.csv", ".segments.json", ".vtt", ".srt", ".annotated.mp4"]
 
 
+def _label(trained: dict, *args: str) -> int:
+    """`framelabel label ARGS --model <the checkpoint trained in this session>`; the exit code."""
+    return main(["label", *args, "--model", str(trained["best"])])
+
+
 def _probs(path) -> np.ndarray:
     with open(path, newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -38,10 +43,7 @@ def _video(path, n, labels=("calm", "busy", "dark"), seed=0, audio=False):
 def test_label_writes_every_output(trained, tmp_path):
     video = _video(tmp_path / "clip.mp4", 40, audio=True)
     out = tmp_path / "out"
-    assert (
-        main(["label", str(video), "--model", str(trained["best"]), "--out", str(out), "--quiet"])
-        == 0
-    )
+    assert _label(trained, str(video), "--out", str(out), "--quiet") == 0
     for suffix in SUFFIXES:
         assert (out / f"clip{suffix}").is_file(), suffix
     rows = list(csv.DictReader(open(out / "clip.labels.csv")))
@@ -78,19 +80,15 @@ def test_chunk_size_does_not_change_the_output(trained, tmp_path):
     video = _video(tmp_path / "clip.mp4", 45)
     for chunk in ("1", "4096"):
         assert (
-            main(
-                [
-                    "label",
-                    str(video),
-                    "--model",
-                    str(trained["best"]),
-                    "--no-video",
-                    "--quiet",
-                    "--out",
-                    str(tmp_path / chunk),
-                    "--chunk-size",
-                    chunk,
-                ]
+            _label(
+                trained,
+                str(video),
+                "--no-video",
+                "--quiet",
+                "--out",
+                str(tmp_path / chunk),
+                "--chunk-size",
+                chunk,
             )
             == 0
         )
@@ -102,22 +100,7 @@ def test_later_frames_never_change_earlier_labels(trained, tmp_path):
     first = _video(tmp_path / "a.mp4", 40, labels=("calm", "busy"))
     second = _video(tmp_path / "b.mp4", 40, labels=("calm", "dark"))  # same first 20 frames
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "label",
-                str(first),
-                str(second),
-                "--model",
-                str(trained["best"]),
-                "--no-video",
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert _label(trained, str(first), str(second), "--no-video", "--quiet", "--out", str(out)) == 0
     a, b = _probs(out / "a.labels.csv"), _probs(out / "b.labels.csv")
     assert np.array_equal(a[:20], b[:20])
     assert not np.allclose(a[20:], b[20:])
@@ -128,19 +111,8 @@ def test_a_bad_input_does_not_stop_the_batch(trained, tmp_path, capsys):
     bad = tmp_path / "two.mp4"
     bad.write_text("not a video\n")
     out = tmp_path / "out"
-    code = main(
-        [
-            "label",
-            str(good1),
-            str(bad),
-            str(good2),
-            "--model",
-            str(trained["best"]),
-            "--no-video",
-            "--quiet",
-            "--out",
-            str(out),
-        ]
+    code = _label(
+        trained, str(good1), str(bad), str(good2), "--no-video", "--quiet", "--out", str(out)
     )
     errors = [line for line in capsys.readouterr().err.splitlines() if "two.mp4" in line]
     assert code == 1
@@ -172,22 +144,7 @@ def test_ground_truth_gives_metrics_and_a_second_ribbon(trained, tmp_path):
     gt = tmp_path / "clip.csv"
     gt.write_text("start_frame,end_frame,label\n0,10,calm\n10,20,busy\n20,30,dark\n")
     out = tmp_path / "out"
-    assert (
-        main(
-            [
-                "label",
-                str(video),
-                "--model",
-                str(trained["best"]),
-                "--gt",
-                str(gt),
-                "--quiet",
-                "--out",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    assert _label(trained, str(video), "--gt", str(gt), "--quiet", "--out", str(out)) == 0
     metrics = json.loads((out / "clip.metrics.json").read_text())
     for key in ("frame_accuracy", "macro_f1", "edit", "f1@10", "f1@25", "f1@50"):
         assert key in metrics
@@ -213,19 +170,7 @@ def test_interrupt_leaves_no_output_under_a_final_name(trained, tmp_path, monkey
     video = _video(tmp_path / "clip.mp4", 40)
     _ctrl_c_at_chunk(monkeypatch, 2)
     out = tmp_path / "out"
-    code = main(
-        [
-            "label",
-            str(video),
-            "--model",
-            str(trained["best"]),
-            "--quiet",
-            "--chunk-size",
-            "8",
-            "--out",
-            str(out),
-        ]
-    )
+    code = _label(trained, str(video), "--quiet", "--chunk-size", "8", "--out", str(out))
     assert code == 130
     assert list(out.iterdir()) == []
 
@@ -244,19 +189,8 @@ def test_both_backends_label_the_same_frames(trained, tmp_path, backend):
     video = _video(tmp_path / "clip.mp4", 24)
     out = tmp_path / backend
     assert (
-        main(
-            [
-                "label",
-                str(video),
-                "--model",
-                str(trained["best"]),
-                "--no-video",
-                "--quiet",
-                "--backend",
-                backend,
-                "--out",
-                str(out),
-            ]
+        _label(
+            trained, str(video), "--no-video", "--quiet", "--backend", backend, "--out", str(out)
         )
         == 0
     )
@@ -268,20 +202,8 @@ def test_a_live_source_labels_until_ctrl_c_then_finishes(trained, tmp_path, monk
     _ctrl_c_at_chunk(monkeypatch, 4)  # the user stops the stream
     out = tmp_path / "out"
     url = video.resolve().as_uri()  # a stream URL: read as a live source by OpenCV
-    code = main(
-        [
-            "label",
-            url,
-            "--backend",
-            "opencv",
-            "--model",
-            str(trained["best"]),
-            "--quiet",
-            "--chunk-size",
-            "8",
-            "--out",
-            str(out),
-        ]
+    code = _label(
+        trained, url, "--backend", "opencv", "--quiet", "--chunk-size", "8", "--out", str(out)
     )
     assert code == 0
     labels = next(out.glob("*.labels.csv"))

@@ -14,6 +14,28 @@ from pipeline.cli import main
 from pipeline.train_cli import cli_main
 from tests.train_fixtures import TINY_MODEL_ARGS
 
+
+def _args(command: str, root, run_dir, *extra: str) -> list[str]:
+    """A command on the tiny dataset with the tiny model, writing under `run_dir`."""
+    return [
+        command,
+        "--data.root",
+        str(root),
+        "--trainer.default_root_dir",
+        str(run_dir),
+        *TINY_MODEL_ARGS,
+        *extra,
+    ]
+
+
+def _cli(command: str, root, run_dir, *extra: str):
+    return cli_main(_args(command, root, run_dir, *extra))
+
+
+def _main(command: str, root, run_dir, *extra: str) -> int:
+    return main(_args(command, root, run_dir, *extra))
+
+
 CONFIGS = sorted(Path(__file__).parent.parent.joinpath("configs").glob("*.yaml"))
 
 
@@ -26,18 +48,7 @@ def test_every_config_parses(config, capsys):
 
 
 def test_fast_dev_run(tiny_root, tmp_path):
-    cli = cli_main(
-        [
-            "fit",
-            "--data.root",
-            str(tiny_root),
-            "--trainer.fast_dev_run",
-            "true",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    cli = _cli("fit", str(tiny_root), str(tmp_path), "--trainer.fast_dev_run", "true")
     assert cli.trainer.global_step == 1
 
 
@@ -54,35 +65,13 @@ def test_checkpoint_is_self_contained(trained):
 
 def test_second_fit_reads_features_from_the_cache(trained, tmp_path, caplog):
     caplog.set_level(logging.INFO, logger="pipeline")
-    cli_main(
-        [
-            "fit",
-            "--data.root",
-            str(trained["root"]),
-            "--trainer.max_epochs",
-            "1",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    _cli("fit", str(trained["root"]), str(tmp_path), "--trainer.max_epochs", "1")
     assert "decoding" not in caplog.text
     assert "features from cache: 2, decoded: 0" in caplog.text
 
 
 def test_test_command_reports_segment_metrics(trained, tmp_path):
-    cli = cli_main(
-        [
-            "test",
-            "--data.root",
-            str(trained["root"]),
-            "--ckpt_path",
-            str(trained["best"]),
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    cli = _cli("test", str(trained["root"]), str(tmp_path), "--ckpt_path", str(trained["best"]))
     metrics = cli.trainer.callback_metrics
     for name in (
         "test/frame_acc",
@@ -97,19 +86,14 @@ def test_test_command_reports_segment_metrics(trained, tmp_path):
 
 
 def test_resume_continues_from_the_saved_step(trained, tmp_path):
-    cli = cli_main(
-        [
-            "fit",
-            "--data.root",
-            str(trained["root"]),
-            "--ckpt_path",
-            str(trained["last"]),
-            "--trainer.max_epochs",
-            "5",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
+    cli = _cli(
+        "fit",
+        str(trained["root"]),
+        str(tmp_path),
+        "--ckpt_path",
+        str(trained["last"]),
+        "--trainer.max_epochs",
+        "5",
     )
     steps_per_epoch = trained["global_step"] // 4
     assert cli.trainer.global_step == trained["global_step"] + steps_per_epoch
@@ -124,18 +108,7 @@ def test_typo_in_a_class_name_fails_before_training(tiny_root, tmp_path, capsys)
     rows = (tiny_root / "annotations.csv").read_text().splitlines()
     rows[3] = rows[3].replace("busy", "bussy").replace("calm", "clam").replace("dark", "drak")
     (bad / "annotations.csv").write_text("\n".join(rows) + "\n")
-    code = main(
-        [
-            "fit",
-            "--data.root",
-            str(bad),
-            "--trainer.max_epochs",
-            "1",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    code = _main("fit", str(bad), str(tmp_path), "--trainer.max_epochs", "1")
     err = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
     assert code != 0
     assert len(err) == 1 and err[0].startswith("framelabel: error:")
@@ -151,41 +124,25 @@ def test_extract_then_train_on_the_mstcn_export(trained, tmp_path, capsys):
     feats = sorted((export / "features").glob("*.npy"))
     assert len(feats) == 4 and np.load(feats[0]).shape == (1280, 48)
     assert (export / "mapping.txt").read_text().split() == ["0", "calm", "1", "busy", "2", "dark"]
-    cli = cli_main(
-        [
-            "fit",
-            "--data.root",
-            str(export),
-            "--trainer.fast_dev_run",
-            "true",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    cli = _cli("fit", str(export), str(tmp_path), "--trainer.fast_dev_run", "true")
     assert cli.trainer.global_step == 1 and cli.model.hparams.feature_dim == 1280
 
 
 def test_end_to_end_finetuning_saves_the_encoder_and_labels(trained, tmp_path):
-    cli = cli_main(
-        [
-            "fit",
-            "--data.root",
-            str(trained["root"]),
-            "--data.finetune",
-            "true",
-            "--trainer.max_epochs",
-            "1",
-            "--trainer.limit_train_batches",
-            "2",
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-            "--data.window",
-            "4",
-            "--data.batch_size",
-            "2",
-        ]
+    cli = _cli(
+        "fit",
+        str(trained["root"]),
+        str(tmp_path),
+        "--data.finetune",
+        "true",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.limit_train_batches",
+        "2",
+        "--data.window",
+        "4",
+        "--data.batch_size",
+        "2",
     )
     ckpt_path = cli.trainer.checkpoint_callback.last_model_path
     bundle = load_labeler(ckpt_path)
@@ -216,18 +173,7 @@ def test_end_to_end_finetuning_saves_the_encoder_and_labels(trained, tmp_path):
 
 
 def test_predict_returns_probabilities_per_held_out_video(trained, tmp_path):
-    cli = cli_main(
-        [
-            "predict",
-            "--data.root",
-            str(trained["root"]),
-            "--ckpt_path",
-            str(trained["best"]),
-            "--trainer.default_root_dir",
-            str(tmp_path),
-            *TINY_MODEL_ARGS,
-        ]
-    )
+    cli = _cli("predict", str(trained["root"]), str(tmp_path), "--ckpt_path", str(trained["best"]))
     outputs = [item for batch in cli.trainer.predict_loop.predictions for item in batch]
     assert [o["name"] for o in outputs] == ["v3"]
     probs = outputs[0]["probs"]

@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.script_loader import load_script
 
-
-def _load(name: str, rel: str):
-    """Import a script that is not in a package (datasets/ is not importable by design)."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / rel)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-build = _load("transitions_build", "datasets/transitions/build.py")
+build = load_script("transitions_build", "datasets/transitions/build.py")
 from pipeline.data import annotations as ann  # noqa: E402  (build.py puts the repo on sys.path)
 from pipeline.errors import ConfigError, OutputExistsError  # noqa: E402
 
