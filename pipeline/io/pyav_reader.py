@@ -76,10 +76,10 @@ def check_decoder(stream: av.VideoStream, name: str) -> None:
     context = stream.codec_context
     if context is not None and getattr(context, "codec", None) is not None:
         return
-    tag = (getattr(stream, "codec_tag", "") or "").strip() or "unknown"
+    tag = (getattr(stream, "codec_tag", "") or "").strip()
+    codec = f"codec {tag!r}" if tag else "an unknown codec (FourCC)"
     raise UnsupportedVideoError(
-        f"{name!r}: its video stream uses a codec this FFmpeg build cannot decode (FourCC/tag "
-        f"{tag!r}); expected a common codec (H.264, HEVC, VP9, AV1, MPEG-4, ...). Re-encode it, "
+        f"{name!r}: its video stream uses {codec} that this FFmpeg build cannot decode; expected a common codec (H.264, HEVC, VP9, AV1, MPEG-4, ...). Re-encode it, "
         "e.g. ffmpeg -i IN -c:v libx264 OUT.mp4."
     )
 
