@@ -110,9 +110,11 @@ class LabelJob:
             job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling)
             track = self._stream(reader, job)
         if not len(track):
+            o, length = self.options, job.info.duration_s
+            known = f"; the video is {length:.1f} s long" if length else ""
             raise ConfigError(
-                f"{source}: no frame in the requested range (--start {self.options.start_s}, "
-                f"--end {self.options.end_s}); expected times inside the video"
+                f"no frame between --start {o.start_s or 0:g} s and --end "
+                f"{'the end' if o.end_s is None else f'{o.end_s:g} s'}{known}: choose times inside it"
             )
         return finish_result(track, job, self.bundle, self.options, time.perf_counter() - started)
 
