@@ -90,7 +90,7 @@ def write_outputs(
 ) -> None:
     """The tracks, segments, subtitles and metrics files (the video was written while
     streaming)."""
-    track, ow, paths = result.track, options.overwrite, job.paths
+    track, ow, paths = result.track, job.overwrite, job.paths
     common = (track.frame_indices, track.pts_s, track.probs)
     write_labels_csv(paths["labels"], *common, list(track.class_names), result.labels, overwrite=ow)
     min_segment = options.min_segment if options.min_segment > 1 else None
