@@ -238,6 +238,18 @@ def test_gradients_flow_when_unfrozen():
 # --- Registry, weights sources and their errors -----------------------------------------------
 
 
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "mobilenet_v3_small"])
+def test_random_weights_are_the_same_on_every_build_and_leave_the_rng_alone(name):
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = build_encoder(EncoderSpec(name, input_size=64, weights="none"))
+    assert torch.equal(torch.rand(3), expected_next)  # building drew nothing from the caller's RNG
+    second = build_encoder(EncoderSpec(name, input_size=64, weights="none"))
+    for (key, a), b in zip(first.state_dict().items(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b), key  # a frozen random encoder labels with its training features
+
+
 def test_registry_lists_lite0_and_torchvision_models():
     names = available_encoders()
     assert names == sorted(names) and set(ENCODERS) <= set(names)

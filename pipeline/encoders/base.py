@@ -262,6 +262,7 @@ EncoderFactory = Callable[[EncoderSpec], FrameEncoder]
 # this package imports neither library (each costs seconds of start-up).
 ENCODERS: dict[str, EncoderFactory] = {}
 TIMM_PREFIX = "timm/"
+INIT_SEED = 0  # random init of encoders built with weights="none"
 
 
 def register_encoder(name: str, factory: EncoderFactory) -> None:
@@ -332,4 +333,11 @@ def build_encoder(spec: EncoderSpec | str | dict) -> FrameEncoder:
         raise ConfigError(
             f"Encoder spec {spec!r} must be an EncoderSpec, an encoder name or a dict."
         )
-    return resolve_encoder(spec.name)(spec).freeze()
+    factory = resolve_encoder(spec.name)
+    # A fixed seed on a forked RNG: weights="none" builds the same network every time (so a
+    # frozen random encoder gives the same features when training and when labeling), and
+    # building an encoder never shifts the caller's random stream.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(INIT_SEED)
+        encoder = factory(spec)
+    return encoder.freeze()

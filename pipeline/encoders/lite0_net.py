@@ -52,6 +52,23 @@ def _bn(channels: int) -> nn.BatchNorm2d:
     return nn.BatchNorm2d(channels, eps=BN_EPS)
 
 
+def _init_tf_style(module: nn.Module) -> None:
+    """TensorFlow EfficientNet's random init (normal fan-out convs), the scheme timm uses."""
+    if isinstance(module, nn.Conv2d):
+        fan_out = module.kernel_size[0] * module.kernel_size[1] * module.out_channels
+        nn.init.normal_(module.weight, 0.0, math.sqrt(2.0 / (fan_out // module.groups)))
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Linear):
+        nn.init.uniform_(
+            module.weight,
+            -1.0 / math.sqrt(module.out_features),
+            1.0 / math.sqrt(module.out_features),
+        )
+        nn.init.zeros_(module.bias)
+
+
 class DepthwiseSeparable(nn.Module):
     """Stage 0: depthwise 3x3 -> pointwise projection (timm `DepthwiseSeparableConv`)."""
 
@@ -112,6 +129,7 @@ class EfficientNetLite0(nn.Module):
         self.conv_head = SameConv2d(in_ch, HEAD_CHANNELS, 1)
         self.bn2 = _bn(HEAD_CHANNELS)
         self.classifier = nn.Linear(HEAD_CHANNELS, num_classes)
+        self.apply(_init_tf_style)
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu6(self.bn1(self.conv_stem(x)))  # (B, 32, H/2, W/2)
