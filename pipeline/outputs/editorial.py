@@ -19,7 +19,7 @@ from pipeline.errors import ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.writer import Chapter
 
-MIN_CHAPTER_S = 2.0  # shorter segments (a cut, a flash) join the chapter before them
+MIN_CHAPTER_S = 1.0  # shorter segments (a cut, a flash) join the chapter before them
 
 
 def _otio() -> Any:

@@ -66,4 +66,9 @@ def write_chapters(video: LabelledVideo, min_length_s: float) -> Path | None:
         log.warning("%s: no annotated video to put chapters in", video.name)
         return None
     chapters = chapters_from_segments(player_segments(video), min_length_s)
+    if not chapters:
+        log.warning(
+            "%s: no segment is %.1f s or longer; no chapters written", video.name, min_length_s
+        )
+        return None
     return add_chapters(video.media.player, chapters)

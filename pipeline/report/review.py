@@ -17,7 +17,7 @@ from pipeline.metrics import IGNORE_INDEX
 
 LOW_CONFIDENCE = 0.6
 MERGE_GAP = 3  # rows: dips this close together are one thing to look at
-MAX_ITEMS = 8  # per kind: a thumbnail each, so few
+MAX_ITEMS = 6  # per kind: a thumbnail each, so few
 
 
 @dataclass(frozen=True)

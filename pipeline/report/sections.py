@@ -87,10 +87,11 @@ def _card(item: ReviewItem, video: LabelledVideo, thumb: str | None) -> str:
     else:
         what = ", ".join(p for p, _ in named)
     start_s = float(video.track.pts_s[item.start])
+    frames = item.end - item.start
     return (
         f'<a class="card" href="#t={t0}" data-t="{t0}" data-kind="{escape(item.kind)}">{img}'
         f'<span class="kind">{escape(item.kind)}</span>'
-        f"<span>{fmt_time(start_s)} &middot; {item.end - item.start} frames "
+        f"<span>{fmt_time(start_s)} &middot; {frames} frame{'s' if frames != 1 else ''} "
         f"({t1 - t0:.2f} s) &middot; conf {item.mean_confidence:.2f}</span>"
         f'<span class="what">{what}</span></a>'
     )

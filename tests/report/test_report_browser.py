@@ -93,6 +93,25 @@ def _press(driver, key: str) -> None:
     ActionChains(driver).send_keys(key).perform()
 
 
+def _click_timeline(driver, t_s: float, dx: int = 0) -> None:
+    """Click the timeline where time `t_s` is drawn (86 px name gutter, 4 px right margin)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    svg = driver.find_element(By.CSS_SELECTOR, "#timeline svg")
+    width, duration = driver.execute_script(
+        "return [arguments[0].getBoundingClientRect().width,"
+        " document.getElementById('player').duration]",
+        svg,
+    )
+    x = 86 + t_s / duration * (width - 90) + dx
+    # offsets are from the element's centre; y: the prediction ribbon near the top
+    height = svg.size["height"]
+    ActionChains(driver).move_to_element_with_offset(
+        svg, round(x - width / 2), round(10 - height / 2)
+    ).click().perform()
+
+
 def _segment_starts(driver) -> list[float]:
     return driver.execute_script(
         "return JSON.parse(document.getElementById('report-data').textContent).pred.map(r => r[0])"
@@ -139,7 +158,6 @@ def test_ribbons_traces_and_gates_are_drawn(browser, page: Path) -> None:
 
 
 def test_clicking_a_row_or_the_timeline_seeks_and_keys_step(browser, page: Path) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     _open(browser, page)
@@ -154,14 +172,11 @@ def test_clicking_a_row_or_the_timeline_seeks_and_keys_step(browser, page: Path)
     _press(browser, "p")
     _press(browser, "p")
     assert _now(browser) == pytest.approx(starts[1], abs=0.002)
-    svg = browser.find_element(By.CSS_SELECTOR, "#timeline svg")
-    box = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", svg)
-    # the middle of the drawable width (86 px gutter on the left, 4 px margin on the right)
-    ActionChains(browser).move_to_element_with_offset(
-        svg, int(86 + (box["width"] - 90) / 2 - box["width"] / 2), 0
-    ).click().perform()
     duration = browser.execute_script("return document.getElementById('player').duration")
-    assert _now(browser) == pytest.approx(duration / 2, abs=0.1)
+    _click_timeline(browser, duration * 0.4)  # inside a shot, far from any transition
+    assert _now(browser) == pytest.approx(duration * 0.4, abs=0.05)
+    _click_timeline(browser, starts[3], dx=2)  # 2 px beside a transition: lands on it
+    assert _now(browser) == pytest.approx(starts[3], abs=0.002)
 
 
 def test_review_cards_seek_and_the_table_sorts(browser, page: Path) -> None:

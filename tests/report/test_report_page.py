@@ -6,11 +6,14 @@ import json
 import re
 from pathlib import Path
 
+import opentimelineio as otio
 import pytest
 
 from pipeline.cli import main
+from pipeline.io.info import video_info
+from pipeline.io.writer import read_chapters
 from pipeline.report import write_report, write_reports
-from tests.report.conftest import Labelled
+from tests.report.conftest import FRAMES, Labelled
 
 # Anything that would make the browser fetch a URL that is not a relative file or a data: URI.
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|url\(\s*["']?https?:""")
@@ -32,6 +35,23 @@ def test_report_command_writes_page_index_and_editor_files(labelled: Labelled, c
     assert not list(labelled.out.glob(".*"))  # no temp files left
     index = (labelled.out / "index.html").read_text()
     assert 'href="clip.report.html"' in index
+
+
+def test_editor_files_and_chapters_follow_the_segments(labelled: Labelled) -> None:
+    assert main(["report", str(labelled.out), "--chapters", "--min-chapter", "0.5"]) == 0
+    segments = json.loads((labelled.out / "clip.segments.json").read_text())["segments"]
+    timeline = otio.adapters.read_from_file(str(labelled.out / "clip.otio"))
+    clips = list(timeline.find_clips())
+    assert len(clips) == len(segments)
+    assert [c.source_range.start_time.to_frames() for c in clips] == [
+        s["start_frame"] for s in segments
+    ]
+    assert clips[0].media_reference.target_url == labelled.video.resolve().as_uri()
+    long_ones = [s for s in segments if s["end_s"] - s["start_s"] >= 0.5]
+    chapters = read_chapters(labelled.out / "clip.annotated.mp4")
+    assert [c.title.split()[0] for c in chapters] == [s["label"] for s in long_ones]
+    assert chapters[0].start_s == 0.0 and chapters[-1].end_s == pytest.approx(FRAMES / 25)
+    assert video_info(labelled.out / "clip.annotated.mp4", count=True).frames == FRAMES
 
 
 def test_page_is_self_contained_and_shows_every_section(labelled: Labelled) -> None:

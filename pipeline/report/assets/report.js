@@ -44,6 +44,16 @@
     if (target !== null && target !== undefined) seek(target);
   }
 
+  // A click within SNAP_PX of a transition (a segment start, predicted or true) lands on it
+  // exactly; anywhere else it seeks to the time under the pointer.
+  const SNAP_PX = 3;
+  const boundaries = starts.concat(D.truth ? D.truth.map((r) => r[0]) : []);
+  function snap(p, x) {
+    let best = null;
+    for (const b of boundaries) if (Math.abs(p.x(b) - x) <= SNAP_PX && (best === null || Math.abs(p.x(b) - x) < Math.abs(p.x(best) - x))) best = b;
+    return best === null ? p.t(x) : best;
+  }
+
   // ---- drawing: one SVG per panel, rows stacked, x = time -------------------------------
   const panels = [];
   function panel(host, rows) {
@@ -52,8 +62,8 @@
     p.x = (t) => GUTTER + (t / duration()) * (p.width - GUTTER - 4);
     p.t = (x) => ((x - GUTTER) / (p.width - GUTTER - 4)) * duration();
     svg.addEventListener("click", (ev) => {
-      const box = svg.getBoundingClientRect();
-      if (ev.clientX - box.left >= GUTTER) seek(p.t(ev.clientX - box.left));
+      const x = ev.clientX - svg.getBoundingClientRect().left;
+      if (x >= GUTTER) seek(snap(p, x));
     });
     svg.addEventListener("mousemove", (ev) => hover(p, ev.clientX - svg.getBoundingClientRect().left));
     svg.addEventListener("mouseleave", () => hover(p, -1));
@@ -82,9 +92,10 @@
     const d = duration(), approx = d / 8;
     const steps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600];
     const every = steps.find((s) => s >= approx) || 3600;
+    const label = (t) => (every >= 1 ? fmt(t).replace(/\.\d+$/, "") : fmt(t));
     for (let t = 0; t <= d + 1e-9; t += every) {
       el("line", { x1: p.x(t), x2: p.x(t), y1: y - 2, y2: y + 2, stroke: "#aaa" }, p.svg);
-      el("text", { x: p.x(t) + 2, y: y + 12 }, p.svg).textContent = fmt(t);
+      if (p.x(t) + 48 < p.width) el("text", { x: p.x(t) + 2, y: y + 12 }, p.svg).textContent = label(t);
     }
   }
   function ribbon(runs, colorOf) {
