@@ -118,6 +118,11 @@ def read_label_track(path: Path, classes: list[str] | None = None) -> tuple[Labe
         reader = csv.reader(fh)
         names = _labels_header(next(reader, []), path)
         rows = list(reader)
+    if classes and list(classes) != names:
+        raise AnnotationError(
+            f"{path}: columns name the classes {names} but segments.json lists {list(classes)}; "
+            "the two files come from different runs. Re-run framelabel label with --overwrite"
+        )
     classes = list(classes or names)
     lookup = {name: i for i, name in enumerate(classes)}
     try:

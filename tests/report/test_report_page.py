@@ -97,6 +97,20 @@ def test_stored_command_and_model_card_are_shown(labelled: Labelled) -> None:
     assert "not stored in segments.json" not in text
 
 
+def test_truth_from_a_dataset_folder_in_seconds(labelled: Labelled) -> None:
+    dataset = labelled.out.parent / "dataset"
+    dataset.mkdir()
+    (dataset / "annotations.csv").write_text(
+        "video,start_time,end_time,label\nclip.mp4,0,1.92,shot\nclip.mp4,1.92,1.96,cut\n"
+        "clip.mp4,1.96,3.84,shot\nother.mp4,0,1,shot\n"
+    )
+    page = write_report(labelled.out, "clip", gt=dataset)
+    data = _data(page)
+    assert [r[2] for r in data["truth"]] == [0, 1, 0]
+    assert data["truth"][1][:2] == pytest.approx([1.92, 1.96])
+    assert "annotations.csv" in page.read_text()
+
+
 def test_write_reports_covers_every_labelled_video(labelled: Labelled) -> None:
     for suffix in (".labels.csv", ".segments.json"):
         (labelled.out / f"copy{suffix}").write_bytes((labelled.out / f"clip{suffix}").read_bytes())
