@@ -223,9 +223,11 @@ def metrics_json_html(metrics: dict | None) -> str:
     """NAME.metrics.json as `label --gt` wrote it, when present."""
     if not metrics:
         return ""
+    shown = {
+        k: fmt_num(v) if v is None or isinstance(v, float) else str(v) for k, v in metrics.items()
+    }
     rows = "".join(
-        f"<tr><td>{escape(str(k))}</td><td>{escape(fmt_num(v) if isinstance(v, float) else str(v))}</td></tr>"
-        for k, v in metrics.items()
+        f"<tr><td>{escape(str(k))}</td><td>{escape(v)}</td></tr>" for k, v in shown.items()
     )
     return (
         f'<h3>metrics.json (from label)</h3><table class="scores kv"><tbody>{rows}</tbody></table>'

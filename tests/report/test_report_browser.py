@@ -47,7 +47,7 @@ def _browser_paths() -> tuple[str, str]:
     return binary, driver
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: set up (or skipped) before the labelled folder
 def browser() -> Iterator:
     binary, driver_path = _browser_paths()
     from selenium import webdriver
