@@ -1,4 +1,4 @@
-"""A real labelled output folder, made once per session by `framelabel label` (bundled default
+"""A real labelled output folder, made once per test run by `framelabel label` (bundled default
 model) on a tiny video rendered here, with its truth and a gates.csv in the contract's format.
 """
 
