@@ -56,3 +56,21 @@ def test_a_two_process_fit_trains_and_saves_one_best_checkpoint(tiny_root, tmp_p
     assert "val/macro_f1" in metrics[0] and "world_size" not in metrics[0]
     ckpt = torch.load(run.rglob("last.ckpt").__next__(), map_location="cpu", weights_only=True)
     assert ckpt["hyper_parameters"]["class_names"] == ["calm", "busy", "dark"]
+
+
+def test_extract_on_two_ranks_fills_the_cache_once(tiny_root, tmp_path):
+    cache = tmp_path / "cache"
+    extract = ["-m", "pipeline.cli", "extract", str(tiny_root), "--input-size", "64"]
+    extract += ["--cache-dir", str(cache)]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    torchrun = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    done = subprocess.run(
+        [*torchrun, *extract], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("4 videos (4 decoded now, 0 from cache)") == 1  # rank 0 only
+    assert len(list(cache.glob("*.npz"))) == 4 and not list(cache.glob(".*"))
+    again = subprocess.run(
+        [sys.executable, *extract], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert "4 videos (0 decoded now, 4 from cache)" in again.stdout

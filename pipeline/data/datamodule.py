@@ -259,6 +259,11 @@ class FrameDataModule(L.LightningDataModule):
         )
         return LabeledVideo(name, inputs, labels_all[track.frame_indices]), hit
 
+    def encode_videos(self, names: list[str]) -> list[bool]:
+        """Fill the cache for `names` (a shard of a distributed extract); True where a video's
+        features were already cached."""
+        return [self._load_video(name)[1] for name in names]
+
     def load_split(self, split: str) -> list[LabeledVideo]:
         if split not in self._loaded:
             loaded = [self._load_video(name) for name in self.splits[split]]
