@@ -140,3 +140,25 @@ def test_an_input_another_process_is_writing_is_left_to_it(clips, tmp_path, caps
     assert not (out / "clip2.labels.csv").exists() and (out / "clip3.labels.csv").exists()
     assert main([*LABEL, str(clips), "--out", str(out)]) == 0  # later: only clip2 is left
     assert "labelled 1 of 6 inputs, 5 already done" in capsys.readouterr().err
+
+
+def test_slurm_tasks_share_a_corpus(clips, one_process, tmp_path):
+    """Two `srun` tasks on one node, as SLURM describes them to each process."""
+    out = tmp_path / "out"
+    slurm = {"SLURM_NTASKS": "2", "SLURM_NODELIST": "localhost", "SLURM_JOB_NAME": "label"}
+    slurm |= {"SLURM_JOB_ID": str(_free_port()), "SLURM_NTASKS_PER_NODE": "2", "SLURM_NODEID": "0"}
+    args = [sys.executable, "-m", "pipeline.cli", *LABEL, str(clips), "--out", str(out)]
+    tasks = [
+        subprocess.Popen(
+            args,
+            env={**_env(), **slurm, "SLURM_PROCID": str(rank), "SLURM_LOCALID": str(rank)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    errs = [task.communicate(timeout=300)[1] for task in tasks]
+    assert [task.returncode for task in tasks] == [0, 0], errs
+    assert "labelled 6 of 6 inputs by 2 processes" in errs[0]
+    assert _tracks(out) == _tracks(one_process)
