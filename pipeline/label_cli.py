@@ -54,6 +54,11 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write NAME.report.html per video and index.html (as `framelabel report`)",
+    )
+    p.add_argument(
         "--buffer-mb",
         type=int,
         default=DEFAULT_BUFFER_MB,
@@ -141,7 +146,12 @@ def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     finally:
         distributed.leave(group)
     if not group.is_main:
-        return 0  # the job's status and summary come from rank 0
+        return 0  # the job's status, summary and report index come from rank 0
+    if args.report and counts.labelled + counts.skipped:
+        from pipeline.report import write_reports
+
+        pages = write_reports(options.out_dir, options.gt)
+        print(f"report: {pages[-1]}", file=sys.stderr)
     if len(sources) > 1 or counts.skipped:
         done = f", {counts.skipped} already done" if counts.skipped else ""
         processes = f" by {group.world} processes" if group.world > 1 else ""

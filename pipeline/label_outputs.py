@@ -96,6 +96,7 @@ def write_outputs(
     min_segment = options.min_segment if options.min_segment > 1 else None
     meta = {
         "video": result.name,
+        "source": job.source if job.live else str(Path(job.source).resolve()),
         "classes": list(track.class_names),
         "post_processing": {"min_segment_frames": min_segment},
         "model": bundle.path,
