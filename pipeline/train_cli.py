@@ -1,15 +1,28 @@
 """`framelabel fit|validate|test|predict`: LightningCLI over the labeler module and the data.
 
 Logging is Lightning's default: TensorBoard when installed, else CSV, under default_root_dir.
+
+`--ckpt_path` is checked before Lightning touches it: the file is read with
+`weights_only=True` (a pickle that would run code is refused in one line), and `last` means
+the newest readable `last*.ckpt` under `default_root_dir` (or `--checkpoint.dirpath`), from
+any earlier run — Lightning alone would look only in the new run's own, empty, folder.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+from pathlib import Path
+
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
+from pipeline.checkpoint import read_checkpoint
 from pipeline.data.datamodule import FrameDataModule
+from pipeline.errors import CheckpointError
 from pipeline.models.module import FrameLabelerModule
+
+log = logging.getLogger(__name__)
 
 # What the checkpoint must carry comes from the data side, linked once both are instantiated.
 _LINKS = {
@@ -37,12 +50,83 @@ CHECKPOINT_DEFAULTS = {
 }
 
 
+# Where ModelCheckpoint puts files under a folder: itself (--checkpoint.dirpath), with no
+# logger ROOT/checkpoints, with one ROOT/LOGGER_NAME/version_N/checkpoints.
+_LAST_PATTERNS = ("last*.ckpt", "checkpoints/last*.ckpt", "*/version_*/checkpoints/last*.ckpt")
+
+
+def last_checkpoints(folders: list[Path]) -> list[Path]:
+    """Every `last*.ckpt` that earlier runs left in `folders`, newest first."""
+    found = {p.resolve() for f in folders for pattern in _LAST_PATTERNS for p in f.glob(pattern)}
+    return sorted((p for p in found if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def resolve_ckpt_path(ckpt_path: str, folders: list[Path], subcommand: str) -> str | None:
+    """The checkpoint file to load for `--ckpt_path`, validated; None: start from scratch.
+
+    `last` picks the newest `last*.ckpt` that loads (one cut short by a crash is skipped with a
+    warning); with none, `fit` starts from scratch so one command line serves the first run and
+    every resume. A named file must load with weights_only=True and, for `fit`, hold the
+    training state (an exported checkpoint has weights only).
+    """
+    if ckpt_path in ("best", "hpc"):  # Lightning resolves these inside the current run
+        return ckpt_path
+    if ckpt_path == "last":
+        for path in last_checkpoints(folders):
+            try:
+                _check_resumable(path, subcommand)
+            except CheckpointError as err:
+                log.warning("skipping %s: %s", path, err)
+                continue
+            log.info("--ckpt_path last: %s", path)
+            return str(path)
+        where = " or ".join(str(f) for f in folders)
+        if subcommand == "fit":
+            log.info(
+                "--ckpt_path last: no last checkpoint under %s yet; starting from scratch", where
+            )
+            return None
+        raise CheckpointError(
+            f"--ckpt_path last: no readable last*.ckpt under {where}; run framelabel fit first "
+            "or pass the checkpoint file"
+        )
+    _check_resumable(Path(ckpt_path), subcommand)
+    return ckpt_path
+
+
+def _check_resumable(path: Path, subcommand: str) -> None:
+    ckpt = read_checkpoint(path)  # CheckpointError: missing, damaged or a code-running pickle
+    if subcommand == "fit" and not {"optimizer_states", "loops"} <= set(ckpt):
+        raise CheckpointError(
+            f"{path}: holds weights but no training state (an exported checkpoint?), so fit "
+            "cannot resume from it; pass a last.ckpt or best-*.ckpt written by framelabel fit"
+        )
+
+
 class FramelabelCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
         parser.set_defaults(CHECKPOINT_DEFAULTS)
         for source, target in _LINKS.items():
             parser.link_arguments(source, target, apply_on="instantiate")
+
+    def _parse_ckpt_path(self) -> None:
+        """Resolve and validate `--ckpt_path` before Lightning (or its hparams parsing) loads it."""
+        subcommand = self.config.get("subcommand")
+        config = self.config.get(subcommand) if subcommand else None
+        if config is not None and config.get("ckpt_path"):
+            config["ckpt_path"] = resolve_ckpt_path(
+                str(config["ckpt_path"]), self._run_folders(config), subcommand
+            )
+            if config.get("weights_only") is None:
+                config["weights_only"] = True  # a checkpoint is untrusted input
+        super()._parse_ckpt_path()
+
+    @staticmethod
+    def _run_folders(config) -> list[Path]:
+        root = config.get("trainer", {}).get("default_root_dir") or os.getcwd()
+        dirpath = config.get("checkpoint", {}).get("dirpath")
+        return [Path(p) for p in (dirpath, root) if p and Path(p).is_dir()] or [Path(root)]
 
 
 def cli_main(args: list[str] | None = None, run: bool = True) -> FramelabelCLI:

@@ -253,7 +253,10 @@ class VideoWriter:
             return
         for pkt in self._audio.packets_until(t_s):
             pkt.stream = self._out_audio
-            self._container.mux(pkt)
+            try:
+                self._container.mux(pkt)
+            except av.error.OSError as exc:
+                raise not_writable_error(self._target.final, exc) from exc
 
     def close(self) -> Path:
         """Flush the encoder, finish the file, rename it into place and return its final path."""
@@ -264,7 +267,10 @@ class VideoWriter:
                 log.warning("no frames were written to %s", self._target.final)
             self._mux_video(self._video.encode(None))  # flush x264's look-ahead
             self._mux_audio_until(float(self.frames_written / self.fps))
-            self._container.close()
+            self._container.close()  # the trailer (and the faststart rewrite) hit the disk here
+        except av.error.OSError as exc:
+            self.abort()
+            raise not_writable_error(self._target.final, exc) from exc
         except BaseException:
             self.abort()
             raise
