@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from pipeline.data.mstcn import CORRUPT_NPY_ERRORS
 from pipeline.encoders import FrameEncoder
 from pipeline.io.atomic import atomic_output
 from pipeline.io.reader import open_video
@@ -91,7 +91,7 @@ class FeatureCache:
                 track = FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
             _check_track(track)
             return track
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as err:
+        except CORRUPT_NPY_ERRORS as err:
             # a damaged entry (a bit flip fails the zip CRC, a cut file its directory)
             log.warning("ignoring unreadable cache file %s (%s); recomputing", path, err)
             return None

@@ -34,6 +34,7 @@ import csv
 import difflib
 import io
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,9 +138,9 @@ def _read_csv_table(path: Path) -> _CsvTable:
     try:
         fieldnames = reader.fieldnames
         records = [(reader.line_num, rec) for rec in reader]
-    except csv.Error as exc:  # a field past csv's size limit, a stray quote in strict dialects
+    except csv.Error as exc:  # a field past csv's size limit; DictReader.line_num lags a line
         raise AnnotationError(
-            f"{path}:{max(reader.line_num, 1)}: not valid CSV ({exc}); expected comma-separated "
+            f"{path}:{max(reader.reader.line_num, 1)}: not valid CSV ({exc}); expected comma-separated "
             "values, one segment or frame per line"
         ) from exc
     return _CsvTable(_normalised_header(fieldnames, path), records)
@@ -224,7 +225,7 @@ def _number(value: str | None, kind: type, where: str, column: str) -> float:
         number = kind((value or "").strip())
     except ValueError:
         number = float("nan")
-    if not np.isfinite(number):
+    if not (isinstance(number, int) or math.isfinite(number)):  # an int is finite however large
         raise AnnotationError(f"{where}: {column} is {shorten(value)}, expected {expected}")
     return number
 

@@ -11,6 +11,8 @@ framelabel itself keeps features as (T, D); the transpose happens only here.
 from __future__ import annotations
 
 import difflib
+import tokenize
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +20,20 @@ import numpy as np
 
 from pipeline.errors import AnnotationError, OutputExistsError
 from pipeline.io.atomic import atomic_output
+
+# What np.load raises on a damaged .npy/.npz: a bad zip, a header that no longer parses
+# (tokenize/ast errors), a shape too large to allocate, missing members.
+CORRUPT_NPY_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    EOFError,
+    SyntaxError,
+    MemoryError,
+    tokenize.TokenError,
+    zipfile.BadZipFile,
+)
 
 
 def read_text(path: Path) -> str:
@@ -38,6 +54,12 @@ def read_text(path: Path) -> str:
             f"{path}:1: the file is UTF-16 text; expected UTF-8. Re-save it as UTF-8 "
             "(in Excel: 'CSV UTF-8')"
         )
+    if b"\x00" in raw:  # before decoding: UTF-16 without a byte-order mark is full of NULs
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise AnnotationError(
+            f"{path}:{line}: contains a NUL byte; expected UTF-8 text (is it binary, or UTF-16 "
+            "without a byte-order mark?). Re-save the file as UTF-8"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -46,12 +68,6 @@ def read_text(path: Path) -> str:
             f"{path}:{line}: byte 0x{raw[exc.start]:02x} is not UTF-8 (a latin-1 or other "
             "legacy encoding?); expected UTF-8 text. Re-save the file as UTF-8"
         ) from exc
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise AnnotationError(
-            f"{path}:{line}: contains a NUL byte; expected UTF-8 text (is it binary, or UTF-16 "
-            "without a byte-order mark?). Re-save the file as UTF-8"
-        )
     return text
 
 
@@ -126,9 +142,10 @@ def read_ground_truth(
     while lines and not lines[-1].strip():
         lines.pop()
     if num_frames is not None and len(lines) != num_frames:
+        first_wrong = min(len(lines), num_frames) + 1  # the first missing or extra line
         raise AnnotationError(
-            f"{path} has {len(lines)} label lines but the video has {num_frames} frames; "
-            "MS-TCN ground truth needs exactly one line per frame"
+            f"{path}:{first_wrong}: {len(lines)} label lines but the video has {num_frames} "
+            "frames; MS-TCN ground truth needs exactly one line per frame"
         )
     lookup = {name: i for i, name in enumerate(class_names)}
     ids = [lookup_class_id(line.strip(), lookup, f"{path}:{i}") for i, line in enumerate(lines, 1)]
@@ -225,8 +242,11 @@ def import_mstcn(
         name = feats_path.stem
         try:
             stored = np.load(feats_path, allow_pickle=False)  # untrusted input: no pickles
-        except (OSError, ValueError) as exc:
-            raise AnnotationError(f"cannot read {feats_path} as a .npy array ({exc})") from exc
+        except CORRUPT_NPY_ERRORS as exc:
+            raise AnnotationError(
+                f"cannot read {feats_path} as a .npy array ({type(exc).__name__}: {shorten(str(exc))}); "
+                "re-export it"
+            ) from exc
         if stored.ndim != 2:
             raise AnnotationError(f"{feats_path} has shape {stored.shape}, expected (D, T)")
         feats = np.ascontiguousarray(stored.T, dtype=np.float32)  # (T, D)

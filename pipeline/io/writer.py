@@ -54,7 +54,7 @@ class _AudioSource:
                 "should be copied. Check the path."
             )
         try:
-            self.container = av.open(str(path))
+            self.container = av.open(str(path), metadata_errors="replace")
         except av.error.FFmpegError as exc:
             raise NotAVideoError(
                 f"audio_from={str(path)!r} cannot be opened as a media file ({exc}); "
