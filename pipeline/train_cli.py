@@ -14,7 +14,8 @@ import logging
 import os
 from pathlib import Path
 
-from lightning.pytorch.callbacks import ModelCheckpoint
+import torch
+from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 from pipeline.checkpoint import read_checkpoint
@@ -103,9 +104,68 @@ def _check_resumable(path: Path, subcommand: str) -> None:
         )
 
 
+class EpochCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint whose `last.ckpt` is written at every checkpointing point (each epoch).
+
+    Lightning 2.6 rewrites `last.ckpt` only when a top-k checkpoint was saved in the same step,
+    so after a crash it could hold an epoch long past; resuming must lose at most one epoch.
+    Lightning saves at the end of the training epoch or of validation (whichever it chose);
+    the missed `last.ckpt` is written at the same point, after the top-k one.
+    """
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        super().on_train_epoch_end(trainer, pl_module)
+        if self._should_save_on_train_epoch_end(trainer):
+            self._save_last_if_missed(trainer)
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        super().on_validation_end(trainer, pl_module)
+        if not self._should_save_on_train_epoch_end(trainer):
+            self._save_last_if_missed(trainer)
+
+    def _save_last_if_missed(self, trainer) -> None:
+        # skipped when super() saved in this step: last.ckpt is current then
+        if self.save_last and not self._should_skip_saving_checkpoint(trainer):
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
+
+
+class RandomState(Callback):
+    """Saves torch's random state in every checkpoint and restores it when training resumes,
+    so dropout after a resume draws what it would have drawn without the interruption.
+
+    The state is taken when a checkpoint is written (the end of an epoch) and put back when
+    training starts, after the sanity check (whose loader would use it up). Windows are drawn
+    per index and epoch, so they need no saved state.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict | None = None
+
+    def state_dict(self) -> dict:
+        state = {"torch": torch.get_rng_state()}
+        if torch.cuda.is_available():
+            state["cuda"] = torch.cuda.get_rng_state_all()
+        return state
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self._pending = dict(state_dict)
+
+    def on_train_start(self, trainer, pl_module) -> None:
+        if self._pending is None:
+            return
+        torch.set_rng_state(self._pending["torch"])
+        if "cuda" in self._pending and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all(self._pending["cuda"])
+        self._pending = None
+        # The first resumed epoch's DataLoader iterator was made before this hook and drew its
+        # worker base seed (one int64) from the global generator; an uninterrupted run draws it
+        # after the saved point. Draw it here so the streams line up.
+        torch.empty((), dtype=torch.int64).random_()
+
+
 class FramelabelCLI(LightningCLI):
     def add_arguments_to_parser(self, parser) -> None:
-        parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(EpochCheckpoint, "checkpoint")
         parser.set_defaults(CHECKPOINT_DEFAULTS)
         for source, target in _LINKS.items():
             parser.link_arguments(source, target, apply_on="instantiate")
@@ -134,7 +194,7 @@ def cli_main(args: list[str] | None = None, run: bool = True) -> FramelabelCLI:
     return FramelabelCLI(
         FrameLabelerModule,
         FrameDataModule,
-        trainer_defaults=TRAINER_DEFAULTS,
+        trainer_defaults={**TRAINER_DEFAULTS, "callbacks": [RandomState()]},
         args=args,
         run=run,
         save_config_kwargs={"overwrite": True},

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,9 +213,15 @@ class ProcessResult:
         return _cli_problem(self.code, self.err, None)
 
 
-def run_subprocess(argv: list[str], bound_s: float, extra_env: dict | None = None) -> ProcessResult:
-    """`python -m pipeline.cli ARGV` in its own session; SIGKILLed (code None) at `bound_s`.
-    Its peak memory comes from wait4, so other children of this process do not count."""
+def run_subprocess(
+    argv: list[str],
+    bound_s: float,
+    extra_env: dict | None = None,
+    kill_when: Callable[[], bool] | None = None,
+) -> ProcessResult:
+    """`python -m pipeline.cli ARGV` in its own session; SIGKILLed (code None) at `bound_s`,
+    or as soon as `kill_when()` is true (a crash at a chosen moment). Its peak memory comes
+    from wait4, so other children of this process do not count."""
     import tempfile
 
     env = {**os.environ, "PYTHONPATH": str(Path(pipeline.__file__).parent.parent)}
@@ -230,7 +237,11 @@ def run_subprocess(argv: list[str], bound_s: float, extra_env: dict | None = Non
             if pid:
                 code, rss_kib = os.waitstatus_to_exitcode(status), usage.ru_maxrss
                 break
-            time.sleep(0.05)
+            if kill_when is not None and kill_when():
+                os.killpg(proc.pid, signal.SIGKILL)
+                os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
         else:
             os.killpg(proc.pid, signal.SIGKILL)
             os.wait4(proc.pid, 0)
