@@ -100,7 +100,9 @@ def mutate_text(text: str, rng: np.random.Generator) -> tuple[str, str]:
         lines[i], lines[j] = lines[j], lines[i]
     elif kind == 4:  # shift every number: negative, huge or overlapping ranges
         delta = int(rng.choice([-1000, -3, -1, 1, 3, 10**9]))
-        lines[i] = ",".join(str(int(c) + delta) if c.isdigit() else c for c in lines[i].split(","))
+        lines[i] = ",".join(
+            str(int(c) + delta) if c.isdigit() and len(c) < 100 else c for c in lines[i].split(",")
+        )
     elif kind == 5:
         lines[i] = lines[i] + "," + str(rng.choice(NASTY_CELLS))
     else:
