@@ -65,13 +65,18 @@ def test_fit_ckpt_path_last_with_no_earlier_run_starts_from_scratch(trained, tmp
     assert cli.trainer.current_epoch == 1 and "starting from scratch" in caplog.text
 
 
+def _entries(cache) -> list:
+    """Complete cache entries: pathlib's `*` also matches the hidden temp files of writes."""
+    return sorted(p for p in cache.glob("*.npz") if not p.name.startswith("."))
+
+
 def test_extract_killed_midway_keeps_whole_entries_and_resumes(tmp_path, caplog):
     root = write_tiny_dataset(tmp_path / "data", videos=6, frames=96)
     cache = root / ".cache" / "features"
     argv = ["extract", str(root), "--input-size", "64"]
-    # SIGKILL the moment the first entry is complete: the second one is being written
-    killed = run_subprocess(argv, 240, kill_when=lambda: any(cache.glob("*.npz")))
-    done = sorted(cache.glob("*.npz"))
+    # SIGKILL the moment the first entry is complete: the second video is being encoded
+    killed = run_subprocess(argv, 240, kill_when=lambda: bool(_entries(cache)))
+    done = _entries(cache)
     if killed.code == 0:
         pytest.skip(f"extract finished all {len(done)} videos before it could be killed")
     assert killed.code is None, killed.err[-2000:]  # killed, not failed
@@ -82,4 +87,4 @@ def test_extract_killed_midway_keeps_whole_entries_and_resumes(tmp_path, caplog)
     counts = re.findall(r"from cache: (\d+), decoded: (\d+)", caplog.text)
     from_cache, decoded = (sum(int(c[i]) for c in counts) for i in (0, 1))
     assert (from_cache, decoded) == (len(done), 6 - len(done))
-    assert len(list(cache.glob("*.npz"))) == 6
+    assert len(_entries(cache)) == 6
