@@ -70,7 +70,7 @@ def _entries(cache) -> list:
     return sorted(p for p in cache.glob("*.npz") if not p.name.startswith("."))
 
 
-def test_extract_killed_midway_keeps_whole_entries_and_resumes(tmp_path, caplog):
+def test_extract_killed_midway_keeps_whole_entries_and_resumes(tmp_path, capsys):
     root = write_tiny_dataset(tmp_path / "data", videos=6, frames=96)
     cache = root / ".cache" / "features"
     argv = ["extract", str(root), "--input-size", "64"]
@@ -82,9 +82,8 @@ def test_extract_killed_midway_keeps_whole_entries_and_resumes(tmp_path, caplog)
     assert killed.code is None, killed.err[-2000:]  # killed, not failed
     assert 0 < len(done) < 6
 
-    caplog.set_level(logging.INFO, logger="pipeline")
     assert main(argv) == 0
-    counts = re.findall(r"from cache: (\d+), decoded: (\d+)", caplog.text)
-    from_cache, decoded = (sum(int(c[i]) for c in counts) for i in (0, 1))
+    decoded, from_cache = map(int, re.findall(
+        r"6 videos \((\d+) decoded now, (\d+) from cache\)", capsys.readouterr().out)[0])  # fmt: skip
     assert (from_cache, decoded) == (len(done), 6 - len(done))
     assert len(_entries(cache)) == 6
