@@ -6,7 +6,7 @@
 Importing this package registers every encoder in `ENCODERS`.
 """
 
-from pipeline.encoders import efficientnet_lite, torchvision_models  # noqa: F401  (registration)
+from pipeline.encoders import cues, efficientnet_lite, torchvision_models  # noqa: F401  (registration)
 from pipeline.encoders.base import (
     ENCODERS,
     EncoderSpec,
