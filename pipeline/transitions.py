@@ -7,8 +7,9 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
 1. `p = p(cut) + p(gradual)`, the probability that a frame belongs to a transition.
 2. A candidate is a run of frames with `p >= low` that holds at least one frame with
    `p >= high`; candidates at most `merge_gap` frames apart are one event.
-3. The kind comes from the whole run: `cut` when the run's summed p(cut) is at least its summed
-   p(gradual), else `gradual`.
+3. The kind comes from the whole run: `cut` when the run's highest p(cut) is at least its
+   highest p(gradual), else `gradual` (the frames beside a cut are often half `gradual`, but
+   its own frame is clearly `cut`).
 4. A cut is one frame, the run's most likely cut frame; a gradual event keeps every frame of its
    run, and one shorter than `min_gradual` frames is dropped (fast motion and flicker make such
    blips; real dissolves, fades and wipes last longer).
@@ -121,7 +122,7 @@ def decode_transitions(
     out = []
     for s, e in _candidate_runs(p, params):
         confidence = float(p[s:e].mean())
-        if p_cut[s:e].sum() >= p_grad[s:e].sum():
+        if p_cut[s:e].max() >= p_grad[s:e].max():
             frame = s + int(np.argmax(p_cut[s:e]))
             out.append(Transition(frame, frame + 1, "cut", confidence))
         elif e - s >= params.min_gradual:

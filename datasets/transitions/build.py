@@ -80,7 +80,7 @@ POOLS: dict[str, dict[str, tuple[str, ...]]] = {
     "train": {
         "clip": ("bigbuckbunny", "carphone"),
         "photo": tuple(p for p in PHOTOS if p not in TEST_PHOTOS),
-        "proc": ("shapes", "noise"),
+        "proc": ("shapes", "noise", "blobs"),
     },
     "test": {"clip": ("bikes",), "photo": TEST_PHOTOS, "proc": ("plasma",)},
 }

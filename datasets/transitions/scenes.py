@@ -255,6 +255,14 @@ class Scene:
             ]
             ramp = np.linspace(0, 1, self.cw, dtype=np.float32)[None, :] + np.zeros((self.ch, 1))
             self.still = _colorize(_palette(self.rng), ramp * self.rng.uniform(0.2, 0.6))
+        elif self.name == "blobs":  # a lava lamp: soft blobs drifting, some fast
+            n = int(self.rng.integers(3, 8))
+            self.blobs = (
+                self.rng.uniform(0, 1, (n, 2)),  # centre at t = 0
+                self.rng.normal(0, 0.01, (n, 2)) * self.rng.choice([1, 4], n)[:, None],
+                self.rng.uniform(0.08, 0.3, n),  # radius, in canvas heights
+            )
+            self.pal = _palette(self.rng)
         else:  # plasma: moving sums of plane waves
             self.waves = self.rng.normal(0, 6, (4, 2)), self.rng.uniform(0.02, 0.08, 4)
             self.pal = _palette(self.rng)
@@ -267,6 +275,8 @@ class Scene:
             return self.video[a + (x if x < b - a - 1 else period - x)]
         if self.name == "shapes":
             return self._shapes(t)
+        if self.name == "blobs":
+            return self._blobs(t)
         if self.name == "plasma":
             yy, xx = np.mgrid[0 : 1 : self.ch // 4 * 1j, 0 : 1.78 : self.cw // 4 * 1j]
             freq, speed = self.waves
@@ -274,6 +284,18 @@ class Scene:
             rgb = _colorize(self.pal, v / 4)
             return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
         return self.still
+
+    def _blobs(self, t: float) -> np.ndarray:
+        h, w = self.ch // 4, self.cw // 4
+        yy, xx = np.mgrid[0 : 1 : h * 1j, 0 : w / h : w * 1j]
+        centre, velocity, radius = self.blobs
+        pos = np.abs((centre + velocity * t) % 2 - 1) * (1, w / h)  # bounce: (n, 2) in (y, x)
+        v = sum(
+            np.exp(-((yy - py) ** 2 + (xx - px) ** 2) / r**2)
+            for (py, px), r in zip(pos, radius, strict=True)
+        )
+        rgb = _colorize(self.pal, np.tanh(v))
+        return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
 
     def _shapes(self, t: float) -> np.ndarray:
         img = self.still.copy()

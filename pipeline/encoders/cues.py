@@ -8,6 +8,7 @@ similarity of one descriptor between two frames is a classical shot-change measu
 | `rgb_hist` | joint RGB histogram, 4x4x4 bins, square-rooted | Bhattacharyya coefficient of the colour distributions (motion-blind) |
 | `luma_hist` | luma histogram, 16 bins, square-rooted | the same for brightness (fades move it, motion does not) |
 | `luma_thumb` | 16x9 luma thumbnail, mean removed | correlation of the picture layouts (blind to brightness and contrast) |
+| `luma_fine` | 32x18 luma thumbnail, mean removed | the same at finer detail (a jump cut within one scene) |
 | `color_thumb` | 8x4 RGB thumbnail | layout and colour together (flash and lighting change it) |
 | `edges` | 16x9 pooled gradient magnitude | edge-layout similarity (dissolves and fades dim the edges) |
 
@@ -31,15 +32,17 @@ NAME = "cues"
 RGB_BINS = 4  # per channel: 64 joint bins
 LUMA_BINS = 16
 LUMA_THUMB = (16, 9)  # (width, height)
+LUMA_FINE = (32, 18)
 COLOR_THUMB = (8, 4)
 EDGE_THUMB = (16, 9)
 # The constant appended to each unit-scaled group: small against a textured frame's norm.
 FLAT = 0.05
-GROUPS = ("rgb_hist", "luma_hist", "luma_thumb", "color_thumb", "edges")
+GROUPS = ("rgb_hist", "luma_hist", "luma_thumb", "luma_fine", "color_thumb", "edges")
 GROUP_SIZES = (
     RGB_BINS**3 + 1,
     LUMA_BINS + 1,
     LUMA_THUMB[0] * LUMA_THUMB[1] + 1,
+    LUMA_FINE[0] * LUMA_FINE[1] + 1,
     3 * COLOR_THUMB[0] * COLOR_THUMB[1] + 1,
     EDGE_THUMB[0] * EDGE_THUMB[1] + 1,
 )
@@ -48,7 +51,7 @@ LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 def frame_size(input_size: int) -> tuple[int, int]:
     """(width, height) of the frames the reader delivers: 16:9, the common video shape."""
-    return input_size, max(LUMA_THUMB[1], round(input_size * 9 / 16))
+    return input_size, max(LUMA_FINE[1], round(input_size * 9 / 16))
 
 
 def _unit(v: torch.Tensor) -> torch.Tensor:
@@ -92,12 +95,14 @@ class CueEncoder(FrameEncoder):
         luma_hist = _histogram(luma_index.flatten(1), LUMA_BINS).sqrt()  # (B, 16)
         thumb = F.adaptive_avg_pool2d(luma, LUMA_THUMB[::-1]).flatten(1)  # (B, 144)
         thumb = thumb - thumb.mean(1, keepdim=True)
+        fine = F.adaptive_avg_pool2d(luma, LUMA_FINE[::-1]).flatten(1)  # (B, 576)
+        fine = fine - fine.mean(1, keepdim=True)
         color = F.adaptive_avg_pool2d(x / 255, COLOR_THUMB[::-1]).flatten(1)  # (B, 96)
         gx = luma[..., :, 1:] - luma[..., :, :-1]  # (B, 1, h, w - 1)
         gy = luma[..., 1:, :] - luma[..., :-1, :]  # (B, 1, h - 1, w)
         grad = gx[..., :-1, :].abs() + gy[..., :, :-1].abs()  # (B, 1, h - 1, w - 1)
         edges = F.adaptive_avg_pool2d(grad, EDGE_THUMB[::-1]).flatten(1)  # (B, 144)
-        parts = [rgb_hist, luma_hist, thumb, color, edges]
+        parts = [rgb_hist, luma_hist, thumb, fine, color, edges]
         out = torch.cat([_unit(p.reshape(batch, -1)) for p in parts], 1)  # (B, D)
         return out
 
