@@ -3,10 +3,11 @@
     encoder = build_encoder(EncoderSpec("efficientnet_lite0", input_size=160))
     feats = encoder.encode(frames_uint8_bhwc)  # (B, 1280) float32
 
-Importing this package registers every encoder in `ENCODERS`.
+Importing this package registers every encoder in `ENCODERS` (the torchvision models on first
+need: `available_encoders()` or `build_encoder` with their name).
 """
 
-from pipeline.encoders import cues, efficientnet_lite, torchvision_models  # noqa: F401  (registration)
+from pipeline.encoders import cues, efficientnet_lite  # noqa: F401  (registration)
 from pipeline.encoders.base import (
     ENCODERS,
     EncoderSpec,

@@ -7,6 +7,7 @@ exactly the features it was trained on.
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 from collections.abc import Callable
@@ -250,6 +251,14 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
 
 EncoderFactory = Callable[[EncoderSpec], FrameEncoder]
 ENCODERS: dict[str, EncoderFactory] = {}
+# Registered on first need: importing torchvision costs seconds at start-up, and a model whose
+# encoder is registered eagerly (cues, efficientnet_lite0) never needs it.
+LAZY_ENCODER_MODULES = ("pipeline.encoders.torchvision_models",)
+
+
+def _register_lazy_encoders() -> None:
+    for module in LAZY_ENCODER_MODULES:
+        importlib.import_module(module)
 
 
 def register_encoder(name: str, factory: EncoderFactory) -> None:
@@ -259,6 +268,7 @@ def register_encoder(name: str, factory: EncoderFactory) -> None:
 
 def available_encoders() -> list[str]:
     """Names accepted by `build_encoder`, sorted."""
+    _register_lazy_encoders()
     return sorted(ENCODERS)
 
 
@@ -272,6 +282,8 @@ def build_encoder(spec: EncoderSpec | str | dict) -> FrameEncoder:
         raise ConfigError(
             f"Encoder spec {spec!r} must be an EncoderSpec, an encoder name or a dict."
         )
+    if spec.name not in ENCODERS:
+        _register_lazy_encoders()
     factory = ENCODERS.get(spec.name)
     if factory is None:
         raise ConfigError(

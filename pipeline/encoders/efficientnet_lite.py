@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import timm
 import torch
 from torch import nn
 
@@ -97,6 +96,8 @@ class EfficientNetLite0Encoder(FrameEncoder):
     def __init__(self, spec: EncoderSpec) -> None:
         size = (spec.input_size, spec.input_size)
         super().__init__(spec, Preprocessing(size, LITE_MEAN, LITE_STD), FEATURE_DIM)
+        import timm  # here: importing timm (and torchvision) takes seconds at start-up
+
         # drop_rate=0: dropout before the pooled features would make fine-tuned features
         # noisy; the ImageNet head is only used for sanity checks.
         self.model = timm.create_model(
