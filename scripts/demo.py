@@ -59,7 +59,7 @@ def score_demo(labels_csv: Path, gt: Path) -> tuple[list[tuple[str, float]], int
     evaluation's rules: scripts/eval_transitions.py)."""
     import torch
 
-    from pipeline.label_cli import default_model_path
+    from pipeline.api import default_model_path
     from pipeline.transitions import decode_transitions, params_from_hparams
 
     ev = load_script("eval_transitions", ROOT / "scripts" / "eval_transitions.py")

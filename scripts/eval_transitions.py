@@ -20,7 +20,8 @@ PRED_DIR holds framelabel's NAME.labels.csv per video. Definitions:
 - The cut and gradual rows are *detection* scores: a prediction of any kind may match a truth
   of either kind, so methods that do not name the kind (PySceneDetect) are scored alike. A
   prediction that matches nothing is a false positive in every row. `kind acc` is the share of
-  matched predictions whose predicted kind is the true one (framelabel only).
+  matched predictions whose predicted kind is the true one (framelabel only); `cuts as cut` and
+  `graduals as gradual` split it by the true kind.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class Counts:
     fn_gradual: int = 0
     fp: int = 0
     kind_right: int = 0  # matched predictions whose predicted kind is the true kind
+    cut_as_cut: int = 0  # matched hard cuts predicted as `cut`
+    gradual_as_gradual: int = 0  # matched gradual transitions predicted as `gradual`
     videos: int = 0
     frames: int = 0
     fp_on_negatives: Counter = field(default_factory=Counter)  # unmatched, inside a hard negative
@@ -156,15 +159,17 @@ def score_video(
         for f in unmatched
         for kind in {k for s, e, k in negatives if s - tolerance <= f < e + tolerance}
     )
-    kind_right = sum(preds[i][1] == "cut" for i in cut.values())
-    kind_right += sum(preds[i][1] == "gradual" for i in grad.values())
+    cut_as_cut = sum(preds[i][1] == "cut" for i in cut.values())
+    gradual_as_gradual = sum(preds[i][1] == "gradual" for i in grad.values())
     return Counts(
         tp_cut=scores["tp"],
         fn_cut=scores["fn"],
         tp_gradual=len(grad),
         fn_gradual=len(truth.graduals) - len(grad),
         fp=scores["fp"],
-        kind_right=kind_right,
+        kind_right=cut_as_cut + gradual_as_gradual,
+        cut_as_cut=cut_as_cut,
+        gradual_as_gradual=gradual_as_gradual,
         videos=1,
         frames=truth.frames,
         fp_on_negatives=hits,
@@ -187,6 +192,10 @@ def summarize(c: Counts, typed: bool) -> dict:
         "gradual": prf(c.tp_gradual, c.fp, c.fn_gradual),
         "all": prf(matched, c.fp, c.fn_cut + c.fn_gradual),
         "kind_accuracy": (c.kind_right / matched if matched else math.nan) if typed else None,
+        "cuts_as_cut": (c.cut_as_cut / c.tp_cut if c.tp_cut else math.nan) if typed else None,
+        "graduals_as_gradual": (
+            (c.gradual_as_gradual / c.tp_gradual if c.tp_gradual else math.nan) if typed else None
+        ),
         "videos": c.videos,
         "frames": c.frames,
         "fp_on_negatives": dict(sorted(c.fp_on_negatives.items())),
@@ -323,8 +332,8 @@ def _video_path(data: Path, name: str) -> Path:
 Predictor = Callable[[str, "Truth"], list[tuple[int, str]]]
 # The decoder settings `--tune` tries (the product of these values).
 TUNE_GRID = {
-    "high": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
-    "low": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "high": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+    "low": (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "merge_gap": (0, 1, 2, 4),
     "min_gradual": (1, 2, 3, 4, 6),
 }
@@ -398,7 +407,7 @@ def store_params(ckpt_path: Path, params: TransitionParams) -> None:
 def markdown_table(results: dict[str, dict]) -> str:
     """One row per method: cut, gradual and all P/R/F1, kind accuracy, videos, frames."""
     head = ["method"] + [f"{k} {m}" for k in ("cut", "gradual", "all") for m in ("P", "R", "F1")]
-    head += ["kind acc", "videos", "frames"]
+    head += ["kind acc", "cuts as cut", "graduals as gradual", "videos", "frames"]
 
     def num(x: float | None) -> str:
         return "n/a" if x is None or math.isnan(x) else f"{x:.3f}"
@@ -409,7 +418,8 @@ def markdown_table(results: dict[str, dict]) -> str:
         cells += [
             num(r[k][m]) for k in ("cut", "gradual", "all") for m in ("precision", "recall", "f1")
         ]
-        cells += [num(r["kind_accuracy"]), str(r["videos"]), str(r["frames"])]
+        cells += [num(r[k]) for k in ("kind_accuracy", "cuts_as_cut", "graduals_as_gradual")]
+        cells += [str(r["videos"]), str(r["frames"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -14,8 +14,8 @@ import pytest
 import torch
 from skimage import data as photos
 
+from pipeline.api import default_model_path
 from pipeline.cli import main
-from pipeline.label_cli import default_model_path
 from pipeline.transitions import decode_transitions, params_from_hparams
 from tests.synth import write_test_video
 
