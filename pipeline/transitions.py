@@ -6,7 +6,8 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
 
 1. `p = p(cut) + p(gradual)`, the probability that a frame belongs to a transition.
 2. A candidate is a run of frames with `p >= low` that holds at least one frame with
-   `p >= high`; candidates at most `merge_gap` frames apart are one event.
+   `p >= high`, or a frame with p(cut) >= `cut_high` (a cut the model is less sure of, but a
+   clear cut, not a blur of change); candidates at most `merge_gap` frames apart are one event.
 3. The kind comes from the whole run: `cut` when the run's highest p(cut) is at least its
    highest p(gradual), else `gradual` (the frames beside a cut are often half `gradual`, but
    its own frame is clearly `cut`).
@@ -42,8 +43,11 @@ class TransitionParams:
     low: float = 0.3  # ... and extends over the neighbours at least this likely
     merge_gap: int = 1  # runs this many frames apart or closer are one transition
     min_gradual: int = 3  # shorter gradual runs are dropped
+    cut_high: float = 1.0  # ... or one frame with p(cut) at least this (1.0: no such rule)
 
     def __post_init__(self) -> None:
+        if not 0 < self.cut_high <= 1:
+            raise ConfigError(f"transition cut_high={self.cut_high}: expected 0 < cut_high <= 1.")
         if not 0 < self.low <= self.high <= 1:
             raise ConfigError(
                 f"transition thresholds low={self.low}, high={self.high}: expected "
@@ -97,13 +101,18 @@ def params_from_checkpoint(path: str | Path) -> TransitionParams:
     return params_from_hparams(read_checkpoint(path).get("hyper_parameters"))
 
 
-def _candidate_runs(p: np.ndarray, params: TransitionParams) -> list[tuple[int, int]]:
-    """[start, end) runs of p >= low that reach p >= high, close runs merged."""
-    starts, ends = _run_bounds((p >= params.low).astype(np.int8))
+def _candidate_runs(
+    p: np.ndarray, p_cut: np.ndarray, params: TransitionParams
+) -> list[tuple[int, int]]:
+    """[start, end) runs of p >= low that reach p >= high (or p_cut >= cut_high), close runs
+    merged."""
+    strong_cut = p_cut >= params.cut_high
+    inside = (p >= params.low) | strong_cut
+    starts, ends = _run_bounds(inside.astype(np.int8))
     runs = [
         (int(s), int(e))
         for s, e in zip(starts, ends, strict=True)
-        if p[s] >= params.low and p[s:e].max() >= params.high
+        if inside[s] and (p[s:e].max() >= params.high or strong_cut[s:e].any())
     ]
     merged: list[tuple[int, int]] = []
     for s, e in runs:
@@ -129,7 +138,7 @@ def decode_transitions(
     p_grad = probs[:, list(class_names).index("gradual")]
     p = p_cut + p_grad
     out = []
-    for s, e in _candidate_runs(p, params):
+    for s, e in _candidate_runs(p, p_cut, params):
         confidence = float(p[s:e].mean())
         if p_cut[s:e].max() >= p_grad[s:e].max():
             frame = s + int(np.argmax(p_cut[s:e]))

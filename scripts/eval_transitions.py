@@ -336,6 +336,7 @@ TUNE_GRID = {
     "low": (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
     "merge_gap": (0, 1, 2, 4),
     "min_gradual": (1, 2, 3, 4, 6),
+    "cut_high": (0.2, 0.3, 0.5, 1.0),
 }
 
 
@@ -379,10 +380,11 @@ def tune(args: argparse.Namespace, split: str) -> tuple[TransitionParams, dict]:
     truths, negatives = read_truth(args.data, split), read_negatives(args.data)
     probs = {n: read_probabilities(args.pred / f"{n}.labels.csv", t) for n, t in truths.items()}
     best: tuple[float, TransitionParams, dict] | None = None
-    for high, low, gap, min_gradual in itertools.product(*TUNE_GRID.values()):
-        if low > high:
+    for values in itertools.product(*TUNE_GRID.values()):
+        settings = dict(zip(TUNE_GRID, values, strict=True))
+        if settings["low"] > settings["high"]:
             continue
-        params = TransitionParams(high, low, gap, min_gradual)
+        params = TransitionParams(**settings)
 
         def predict(n: str, t: Truth, params: TransitionParams = params) -> list[tuple[int, str]]:
             frames, p = probs[n]

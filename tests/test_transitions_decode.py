@@ -71,3 +71,12 @@ def test_params_from_checkpoint_hparams_and_validation() -> None:
         params_from_hparams({HPARAMS_KEY: {"hihg": 0.7}})
     with pytest.raises(ConfigError, match="low <= high"):
         TransitionParams(high=0.3, low=0.5)
+
+
+def test_a_clear_but_unsure_cut_frame_counts_with_cut_high() -> None:
+    probs = _probs([0, 0, 0.45, 0, 0], [0, 0.05, 0, 0.05, 0])  # p(cut) 0.45 on one frame
+    assert decode_transitions(probs, CLASSES, TransitionParams(0.9, 0.5, 0, 1)) == []
+    params = TransitionParams(0.9, 0.5, 0, 1, cut_high=0.4)
+    assert [(t.start, t.kind) for t in decode_transitions(probs, CLASSES, params)] == [(2, "cut")]
+    with pytest.raises(ConfigError, match="cut_high"):
+        TransitionParams(cut_high=0)
