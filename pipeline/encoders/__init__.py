@@ -3,8 +3,8 @@
     encoder = build_encoder(EncoderSpec("efficientnet_lite0", input_size=160))
     feats = encoder.encode(frames_uint8_bhwc)  # (B, 1280) float32
 
-Importing this package registers every encoder in `ENCODERS` (the torchvision models on first
-need: `available_encoders()` or `build_encoder` with their name).
+Importing this package registers framelabel's own encoders in `ENCODERS`; torchvision and timm
+models are resolved by name in `build_encoder`, importing those libraries only then.
 """
 
 from pipeline.encoders import cues, efficientnet_lite  # noqa: F401  (registration)
@@ -15,6 +15,8 @@ from pipeline.encoders.base import (
     Preprocessing,
     available_encoders,
     build_encoder,
+    register_encoder,
+    resolve_encoder,
 )
 
 __all__ = [
@@ -24,4 +26,6 @@ __all__ = [
     "Preprocessing",
     "available_encoders",
     "build_encoder",
+    "register_encoder",
+    "resolve_encoder",
 ]
