@@ -6,20 +6,17 @@ by field; a file that does not fit names the mismatch.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from pipeline.encoders import EncoderSpec, Preprocessing
-from pipeline.errors import CheckpointError
+from pipeline.errors import CheckpointError, ConfigError
 from pipeline.features import Sampling
-from pipeline.models.sequence import SequenceLabeler
+from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
-# Every SequenceLabeler setting beyond the two sizes is a hyperparameter of the same name.
-_MODEL_ARGS = tuple(inspect.signature(SequenceLabeler).parameters)[2:]
 
 
 @dataclass
@@ -64,11 +61,11 @@ def load_labeler(path: str | Path) -> LabelerBundle:
     state = ckpt.get("state_dict", {})
     model_state = {k[len("model.") :]: v for k, v in state.items() if k.startswith("model.")}
     encoder_state = {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
-    model = SequenceLabeler(
-        hparams["feature_dim"],
-        hparams["num_classes"],
-        **{k: hparams[k] for k in _MODEL_ARGS if hparams.get(k) is not None},
-    )
+    try:  # every setting is a hyperparameter of the same name
+        settings = SequenceSettings.from_hparams(hparams)
+    except (ConfigError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: stored model settings are invalid ({err})") from err
+    model = SequenceLabeler(hparams["feature_dim"], hparams["num_classes"], settings)
     try:
         model.load_state_dict(model_state)
     except RuntimeError as err:

@@ -15,7 +15,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from pipeline.encoders import build_encoder
 from pipeline.metrics import aggregate
-from pipeline.models.sequence import SequenceLabeler
+from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 
 IGNORE_INDEX = -1
 
@@ -41,6 +41,9 @@ class FrameLabelerModule(L.LightningModule):
         similarity_lags: feed cosine similarities to the features this many frames back.
         appearance: feed the features themselves (False: only the change cues).
         input_noise: training-time Gaussian noise on the features, in feature-std units.
+        cell: recurrent cell, "lstm", "gru" or "rnn" (a plain tanh RNN).
+        lookahead: frames after a frame that its label may see (0 = strictly causal); a
+            streamed label is this many frames late.
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -68,6 +71,8 @@ class FrameLabelerModule(L.LightningModule):
         similarity_lags: list[int] | None = None,
         appearance: bool = True,
         input_noise: float = 0.0,
+        cell: str = "lstm",
+        lookahead: int = 0,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -77,21 +82,9 @@ class FrameLabelerModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.class_names = class_names or [f"class_{i}" for i in range(num_classes)]
-        self.model = SequenceLabeler(
-            feature_dim,
-            num_classes,
-            hidden_size,
-            num_layers,
-            dropout,
-            proj_dim,
-            memory,
-            bidirectional,
-            delta,
-            input_dropout,
-            similarity_lags or (),
-            appearance,
-            input_noise,
-        )
+        # by name: the checkpoint's hyperparameters rebuild exactly these settings
+        settings = SequenceSettings.from_hparams(self.hparams)
+        self.model = SequenceLabeler(feature_dim, num_classes, settings)
         # Only an encoder that trains belongs to the module (and so to the checkpoint); a frozen
         # one is rebuilt from the spec at labeling time and its features come from the cache.
         self.encoder = build_encoder(encoder).unfreeze() if finetune_encoder and encoder else None

@@ -1,94 +1,140 @@
 """The sequence model: per-frame features in, per-frame class logits out.
 
 `forward` runs whole sequences (training, offline); `step` runs a chunk and carries the state
-(LSTM (h, c) and the previous frame's features), so a video labelled in chunks gives the same
-logits as one full pass (streaming = offline).
+(the recurrent state and the last frames' features), so a video labelled in chunks gives the
+same logits as one full pass (streaming = offline).
+
+Look-ahead: with `lookahead = d`, the label of frame t is read from the recurrent output after
+frame t + d, so it may use d frames of the future (a streamed label is d frames late). Past the
+end of a video the last frame is repeated; `finish` does the same for a stream.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-# Carried between chunks: "h", "c" (layers * directions, B, H) and "past" (B, history, D).
+from pipeline.errors import ConfigError
+
+# Carried between chunks: "h" (and "c" for an LSTM) (layers * directions, B, H); "past"
+# (B, history, D) for the change cues; "last" (B, 1, D) and "seen" (frames read) for look-ahead.
 State = dict[str, torch.Tensor]
+CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
-class SequenceLabeler(nn.Module):
-    """Input projection -> causal LSTM (or none, for the frame-only baseline) -> linear head.
+@dataclass(frozen=True)
+class SequenceSettings:
+    """Everything that shapes a SequenceLabeler beyond its input and output sizes.
+
+    Stored in checkpoints field by field (by name), so adding a setting never shifts another.
 
     Args:
-        feature_dim: size of one frame's feature vector (the encoder's output).
-        num_classes: number of labels.
-        hidden_size: LSTM hidden size.
-        num_layers: stacked LSTM layers.
-        dropout: dropout after the projection and between LSTM layers.
+        hidden_size: recurrent hidden size.
+        num_layers: stacked recurrent layers.
+        dropout: dropout after the projection and between recurrent layers.
         proj_dim: width of the input projection (LayerNorm -> Linear -> GELU); 0 feeds features as is.
-        memory: False replaces the LSTM by a per-frame MLP: a baseline that sees one frame at a time.
+        memory: False replaces the recurrent core by a per-frame MLP: a baseline that sees one
+            frame at a time.
         bidirectional: offline-only option; such a model cannot be streamed and is not causal.
-        delta: also feed the change from the previous frame's features (f_t - f_{t-1}): an
-            explicit, causal cue for events defined by change, such as shot cuts.
+        delta: also feed the change from the previous frame's features (f_t - f_{t-1}).
         input_dropout: dropout on the raw features, against overfitting to a few sources.
         similarity_lags: also feed the cosine similarity of each frame's features to those of
             the frames this many steps back (e.g. [1, 2, 4, 8, 16]): how much the picture changed
-            over several time scales, whatever the picture is — cues that carry over to footage
-            unlike the training data.
-        appearance: feed the features themselves; False leaves only the change cues (delta,
-            similarities), which cannot memorise what the training footage looked like.
+            over several time scales, whatever the picture is.
+        appearance: feed the features themselves; False leaves only the change cues.
         input_noise: std of Gaussian noise added to the features in training (in units of each
             feature's std over the batch), so the model cannot key on exact background values.
+        cell: the recurrent cell: "lstm", "gru", or "rnn" (a single tanh layer, `nn.RNN`).
+        lookahead: frames of the future the label of a frame may see (0 = strictly causal).
     """
 
+    hidden_size: int = 256
+    num_layers: int = 1
+    dropout: float = 0.2
+    proj_dim: int = 256
+    memory: bool = True
+    bidirectional: bool = False
+    delta: bool = False
+    input_dropout: float = 0.0
+    similarity_lags: tuple[int, ...] = ()
+    appearance: bool = True
+    input_noise: float = 0.0
+    cell: str = "lstm"
+    lookahead: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "similarity_lags", tuple(int(k) for k in self.similarity_lags))
+        problems = []
+        if self.hidden_size < 1 or self.num_layers < 1:
+            problems.append(
+                f"hidden_size={self.hidden_size}, num_layers={self.num_layers}: expected >= 1"
+            )
+        if any(k < 1 for k in self.similarity_lags):
+            problems.append(f"similarity_lags={list(self.similarity_lags)}: expected lags >= 1")
+        if not (self.appearance or self.delta or self.similarity_lags):
+            problems.append(
+                "appearance=false with no delta and no similarity_lags: the model has no input"
+            )
+        if self.cell not in CELLS:
+            problems.append(f"cell={self.cell!r}: expected one of {sorted(CELLS)}")
+        if self.lookahead < 0:
+            problems.append(f"lookahead={self.lookahead}: expected frames >= 0")
+        if self.lookahead and self.bidirectional:
+            problems.append(
+                "lookahead with bidirectional=true: a bidirectional model already sees everything"
+            )
+        if problems:
+            raise ConfigError(f"sequence model settings: {'; '.join(problems)}")
+
+    @classmethod
+    def from_hparams(cls, hparams: Mapping) -> SequenceSettings:
+        """The settings named in `hparams` (a checkpoint's or the module's); others default."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: hparams[k] for k in known if hparams.get(k) is not None})
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["similarity_lags"] = list(self.similarity_lags)
+        return d
+
+
+class SequenceLabeler(nn.Module):
+    """Input projection -> causal recurrent core (or a per-frame MLP) -> linear head."""
+
     def __init__(
-        self,
-        feature_dim: int,
-        num_classes: int,
-        hidden_size: int = 256,
-        num_layers: int = 1,
-        dropout: float = 0.2,
-        proj_dim: int = 256,
-        memory: bool = True,
-        bidirectional: bool = False,
-        delta: bool = False,
-        input_dropout: float = 0.0,
-        similarity_lags: list[int] | tuple[int, ...] = (),
-        appearance: bool = True,
-        input_noise: float = 0.0,
+        self, feature_dim: int, num_classes: int, settings: SequenceSettings | None = None
     ) -> None:
         super().__init__()
-        self.input_noise = input_noise
-        self.memory = memory
-        self.bidirectional = bidirectional and memory
-        self.delta = delta
-        self.appearance = appearance
-        self.lags = tuple(int(k) for k in similarity_lags)
-        if any(k < 1 for k in self.lags) or not (appearance or delta or self.lags):
-            raise ValueError("similarity_lags must be >= 1, and the model needs some input")
-        self.history = max((*self.lags, 1 if delta else 0))  # past frames the inputs look at
-        in_features = feature_dim * (int(appearance) + int(delta))
+        s = self.settings = settings or SequenceSettings()
+        self.memory, self.lookahead, self.lags = s.memory, s.lookahead, s.similarity_lags
+        self.bidirectional = s.bidirectional and s.memory
+        self.history = max((*self.lags, 1 if s.delta else 0))  # past frames the inputs look at
+        in_features = feature_dim * (int(s.appearance) + int(s.delta))
         self.proj = None
         if in_features:
-            layers = [nn.Dropout(input_dropout), nn.LayerNorm(in_features)]
-            if proj_dim:
-                layers += [nn.Linear(in_features, proj_dim), nn.GELU(), nn.Dropout(dropout)]
+            layers = [nn.Dropout(s.input_dropout), nn.LayerNorm(in_features)]
+            if s.proj_dim:
+                layers += [nn.Linear(in_features, s.proj_dim), nn.GELU(), nn.Dropout(s.dropout)]
             self.proj = nn.Sequential(*layers)
-        in_dim = ((proj_dim or in_features) if in_features else 0) + len(self.lags)
-        if memory:
-            self.core: nn.Module = nn.LSTM(
+        in_dim = ((s.proj_dim or in_features) if in_features else 0) + len(self.lags)
+        if s.memory:
+            self.core: nn.Module = CELLS[s.cell](
                 in_dim,
-                hidden_size,
-                num_layers=num_layers,
+                s.hidden_size,
+                num_layers=s.num_layers,
                 batch_first=True,
-                dropout=dropout if num_layers > 1 else 0.0,
+                dropout=s.dropout if s.num_layers > 1 else 0.0,
                 bidirectional=self.bidirectional,
             )
         else:  # same capacity budget, no access to other frames
             self.core = nn.Sequential(
-                nn.Linear(in_dim, hidden_size), nn.GELU(), nn.Dropout(dropout)
+                nn.Linear(in_dim, s.hidden_size), nn.GELU(), nn.Dropout(s.dropout)
             )
-        out_dim = hidden_size * (2 if self.bidirectional else 1)
-        self.head = nn.Linear(out_dim, num_classes)
+        self.head = nn.Linear(s.hidden_size * (2 if self.bidirectional else 1), num_classes)
 
     @property
     def causal(self) -> bool:
@@ -98,9 +144,10 @@ class SequenceLabeler(nn.Module):
         """(B, T, D) -> (B, T, P). `past` holds the `history` frames before this chunk; at the
         start of a video the first frame stands in for them (no change yet)."""
         steps = feats.shape[1]
-        if self.training and self.input_noise > 0:
+        s = self.settings
+        if self.training and s.input_noise > 0:
             scale = feats.flatten(0, 1).std(0)  # (D,)
-            feats = feats + self.input_noise * scale * torch.randn_like(feats)
+            feats = feats + s.input_noise * scale * torch.randn_like(feats)
         if past is None:
             past = feats[:, :1].expand(-1, self.history, -1)
         padded = torch.cat([past, feats], 1)  # (B, history + T, D)
@@ -108,44 +155,78 @@ class SequenceLabeler(nn.Module):
         def lagged(k: int) -> torch.Tensor:  # frame t - k for every t in the chunk: (B, T, D)
             return padded[:, self.history - k : self.history - k + steps]
 
-        parts = [feats] if self.appearance else []
-        if self.delta:
+        parts = [feats] if s.appearance else []
+        if s.delta:
             parts.append(feats - lagged(1))
         out = [self.proj(torch.cat(parts, -1))] if parts else []  # (B, T, P)
         out += [F.cosine_similarity(feats, lagged(k), dim=-1)[..., None] for k in self.lags]
         return torch.cat(out, -1)  # (B, T, P + lags)
 
-    def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, T, D) features -> (B, T, C) logits. `lengths` matters only for the bidirectional
-        model: a causal model's outputs at t < length never see the right padding."""
-        x = self._inputs(feats, None)  # (B, T, P)
+    def _core(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+        """(B, T, P) -> (B, T, C) logits and the recurrent state after the last step."""
         if not self.memory:
-            return self.head(self.core(x))
+            return self.head(self.core(x)), {}
+        if "h" not in state:
+            carried = None
+        else:
+            carried = (state["h"], state["c"]) if "c" in state else state["h"]
+        out, new = self.core(x, carried)  # (B, T, H)
+        if isinstance(new, tuple):
+            return self.head(out), {"h": new[0], "c": new[1]}
+        return self.head(out), {"h": new}
+
+    def _extended(self, feats: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+        """(B, T, D) -> (B, T + lookahead, D): each video's last frame repeated past its end."""
+        batch, steps = feats.shape[:2]
+        if lengths is None:
+            lengths = torch.full((batch,), steps, device=feats.device)
+        positions = torch.arange(steps + self.lookahead, device=feats.device)  # (T + d,)
+        index = torch.minimum(positions[None], lengths.to(feats.device)[:, None] - 1)  # (B, T + d)
+        return feats.gather(1, index[..., None].expand(-1, -1, feats.shape[-1]))
+
+    def forward(self, feats: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, T, D) features -> (B, T, C) logits, aligned with the frames. `lengths` matters
+        only for the bidirectional model and for look-ahead (which repeats each video's last
+        frame); a causal model's outputs at t < length never see the right padding."""
+        steps = feats.shape[1]
+        if self.lookahead:
+            feats = self._extended(feats, lengths)  # (B, T + d, D)
+        x = self._inputs(feats, None)  # (B, T + d, P)
         if self.bidirectional and lengths is not None:
             packed = nn.utils.rnn.pack_padded_sequence(
                 x, lengths.cpu(), batch_first=True, enforce_sorted=False
             )
             out, _ = self.core(packed)
-            out, _ = nn.utils.rnn.pad_packed_sequence(
-                out, batch_first=True, total_length=x.shape[1]
-            )
-        else:
-            out, _ = self.core(x)  # (B, T, H * directions)
-        return self.head(out)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
+            return self.head(out)
+        logits, _ = self._core(x, {})  # (B, T + d, C)
+        return logits[:, self.lookahead : self.lookahead + steps]
 
     def step(self, feats: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
-        """One chunk of a stream: (B, T, D) features and the carried state -> (B, T, C) logits and
-        the state after the chunk's last frame."""
+        """One chunk of a stream: (B, T, D) features and the carried state -> the logits of the
+        frames whose label is now final, (B, T', C), and the state after the chunk. With
+        look-ahead d the first d frames of a stream are held back until later ones arrive."""
         if self.bidirectional:
             raise RuntimeError("a bidirectional model sees the future and cannot be streamed")
         state = state or {}
         x = self._inputs(feats, state.get("past"))  # (B, T, P)
-        carried = {}
+        logits, carried = self._core(x, state)  # (B, T, C)
         if self.history:  # the last `history` frames, for the next chunk's change cues
             past = state.get("past", feats[:, :1].expand(-1, self.history, -1))
             carried["past"] = torch.cat([past, feats], 1)[:, -self.history :]
-        if not self.memory:
-            return self.head(self.core(x)), carried
-        hc = (state["h"], state["c"]) if "h" in state else None
-        out, (h, c) = self.core(x, hc)
-        return self.head(out), {**carried, "h": h, "c": c}
+        if self.lookahead:
+            seen = int(state["seen"]) if "seen" in state else 0
+            logits = logits[:, max(0, self.lookahead - seen) :]  # outputs before frame 0 dropped
+            carried["last"] = feats[:, -1:]
+            carried["seen"] = torch.tensor(seen + feats.shape[1])
+        return logits, carried
+
+    def finish(self, state: State | None) -> torch.Tensor:
+        """The end of a stream: (B, T', C) logits of the frames still held back by look-ahead
+        (the last frame repeated, as `forward` does). Empty without look-ahead."""
+        if not self.lookahead or not state or "last" not in state:
+            return torch.zeros(1, 0, self.head.out_features)
+        tail = state["last"].expand(-1, self.lookahead, -1)  # (B, d, D)
+        logits, _ = self.step(tail, state)
+        held = min(self.lookahead, int(state["seen"]))  # a stream shorter than d holds fewer
+        return logits[:, logits.shape[1] - held :]
