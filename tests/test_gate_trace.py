@@ -4,12 +4,11 @@ cells without gates, and a gates.csv that reads back."""
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from pipeline.errors import ConfigError
 from pipeline.models.gate_trace import GateTrace, GateTracer, trace_chunk
 from pipeline.models.readable_lstm import ReadableLSTM
-from pipeline.models.sequence import SequenceLabeler
+from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 from pipeline.outputs.gates import GATE_COLUMNS, read_gates_csv, write_gates_csv
 
 FIELDS = ("forget", "input", "output", "cell_norm", "top_forget_delta")
@@ -18,7 +17,7 @@ FIELDS = ("forget", "input", "output", "cell_norm", "top_forget_delta")
 def _model(**kw) -> SequenceLabeler:
     torch.manual_seed(0)
     kw = {"hidden_size": 16, "num_layers": 2, "similarity_lags": [1, 4], "delta": True, **kw}
-    return SequenceLabeler(feature_dim=24, num_classes=4, **kw).eval()
+    return SequenceLabeler(24, 4, SequenceSettings(**kw)).eval()
 
 
 def _traced(model: SequenceLabeler, feats: torch.Tensor, chunk: int) -> GateTrace:
@@ -72,13 +71,18 @@ def test_top_units_are_the_largest_forget_changes():
 
 @pytest.mark.parametrize("core", ["gru", "rnn", "frame_only"])
 def test_cells_without_gates_are_refused(core):
-    if core == "frame_only":
-        model = _model(memory=False)
-    else:  # the recurrent module of a GRU / RNN labeler sits at model.core too
-        model = _model()
-        model.core = {"gru": nn.GRU, "rnn": nn.RNN}[core](18, 16, batch_first=True)
+    model = _model(memory=False) if core == "frame_only" else _model(cell=core)
     with pytest.raises(ConfigError, match="--gates needs an LSTM model"):
         GateTracer(model)
+
+
+def test_lookahead_model_traces_every_input_position():
+    """With look-ahead, step() holds labels back, but the gates have one row per frame read."""
+    model = _model(lookahead=3)
+    feats = torch.randn(1, 30, 24)
+    trace = _traced(model, feats, 7)
+    assert len(trace) == 30
+    assert np.allclose(trace.forget, _traced(model, feats, 30).forget, atol=1e-6)
 
 
 def test_gates_csv_round_trip(tmp_path):

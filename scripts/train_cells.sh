@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Train the film-events cells (frame-only, rnn, gru, lstm) for several seeds on one build's cached
+# features, one run at a time: the runs behind `make film-events-cells`. A run that finished
+# (its folder holds DONE) is skipped, so an interrupted sweep resumes where it stopped.
+#   scripts/train_cells.sh DATA RUNS "0 1 2" [extra framelabel fit flags...]
+set -euo pipefail
+data=$1 runs=$2 seeds=$3
+shift 3
+fl=${FL:-.venv/bin/framelabel}
+for seed in $seeds; do
+  for cell in frame_only rnn gru lstm; do
+    dir=$runs/$cell/s$seed
+    if [ -e "$dir/DONE" ]; then
+      echo "$cell seed $seed: done before ($dir)"
+      continue
+    fi
+    rm -rf "$dir"
+    echo "$cell seed $seed -> $dir ($(date +%T))"
+    "$fl" fit --config "configs/film_events_$cell.yaml" --data.root "$data" --seed_everything "$seed" \
+      --trainer.default_root_dir "$dir" --trainer.enable_progress_bar false "$@"
+    date +%T > "$dir/DONE"
+  done
+done
