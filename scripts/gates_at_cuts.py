@@ -33,7 +33,9 @@ from pipeline.models.gate_trace import GateTrace, GateTracer  # noqa: E402
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pipeline" / "assets" / "default.ckpt"
 BIKES_CUTS = (30, 76, 137, 187, 242)
-SIGNALS = ("forget", "input", "output", "max_forget_change")
+SIGNALS = ("forget", "input", "output", "cell_change", "max_forget_change")
+LABELS = {"cell_change": "mean |C_t - C_t-1|", "max_forget_change": "max unit |Δf|"}
+HEADS = {"cell_change": "cell change", "max_forget_change": "max unit Δf"}  # no "|" in tables
 GRADUAL = ("dissolve", "fade_black", "fade_white", "wipe")
 
 
@@ -51,6 +53,7 @@ def trace_video(model, feats: np.ndarray, chunk: int = 64) -> dict[str, np.ndarr
         "forget": trace.forget,
         "input": trace.input,
         "output": trace.output,
+        "cell_change": trace.cell_change,
         "max_forget_change": np.abs(trace.top_forget_delta[:, 0]),  # the most-changed unit's |df|
     }
 
@@ -99,21 +102,23 @@ def collect(videos, offsets: np.ndarray, margin: int) -> tuple[dict, dict]:
 
 
 def summarize(windows: dict, mid: dict, offsets: np.ndarray, peak: int) -> dict:
-    """Per event kind and signal: mean window, and the value at the event vs mid-shot frames."""
+    """Per event kind and signal: the mean window, and its largest deviation from mid-shot frames
+    within offsets 0..peak (value, offset, and z in mid-shot standard deviations)."""
     at = (offsets >= 0) & (offsets <= peak)  # the first frames of the new shot
     out = {"mid-shot": {s: {"mean": float(v.mean()), "std": float(v.std()), "frames": len(v)}
                         for s, v in mid.items()}}  # fmt: skip
     for kind, signals in windows.items():
         out[kind] = {"events": len(next(iter(signals.values())))}
         for s, w in signals.items():  # w: (events, offsets)
-            per_event = w[:, at].mean(1)  # (events,): mean over the event's first frames
-            ref = mid[s]
+            curve, ref = w.mean(0), mid[s]  # (offsets,)
+            z = (curve - ref.mean()) / max(float(ref.std()), 1e-9)  # (offsets,)
+            best = int(np.flatnonzero(at)[np.abs(z[at]).argmax()])
             out[kind][s] = {
-                "window_mean": w.mean(0).round(5).tolist(),
-                "at_event": float(per_event.mean()),
+                "window_mean": curve.round(5).tolist(),
+                "peak_value": float(curve[best]),
+                "peak_offset": int(offsets[best]),
+                "peak_z": float(z[best]),
                 "mid_shot": float(ref.mean()),
-                "z": float((per_event.mean() - ref.mean()) / max(ref.std(), 1e-9)),
-                "share_above_mid_p95": float((per_event > np.quantile(ref, 0.95)).mean()),
             }
     return out
 
@@ -126,7 +131,7 @@ def plot(summary: dict, offsets: np.ndarray, lookahead: int, path: Path, title: 
 
     kinds = [k for k in ("cut", "bikes.mp4 cut", "gradual", "hard negative") if k in summary]
     colors = {"cut": "C3", "bikes.mp4 cut": "C1", "gradual": "C0", "hard negative": "C2"}
-    fig, axes = plt.subplots(len(SIGNALS), 1, figsize=(7.5, 9), sharex=True)
+    fig, axes = plt.subplots(len(SIGNALS), 1, figsize=(7.5, 10.5), sharex=True)
     for ax, s in zip(axes, SIGNALS, strict=True):
         mid = summary["mid-shot"][s]
         ax.axhspan(mid["mean"] - mid["std"], mid["mean"] + mid["std"], color="0.85",
@@ -138,7 +143,7 @@ def plot(summary: dict, offsets: np.ndarray, lookahead: int, path: Path, title: 
         ax.axvline(0, color="k", lw=0.8, ls="--")
         if lookahead:
             ax.axvline(lookahead, color="k", lw=0.8, ls=":")
-        ax.set_ylabel({"max_forget_change": "max unit |Δf|"}.get(s, f"mean {s} gate"))
+        ax.set_ylabel(LABELS.get(s, f"mean {s} gate"), fontsize=8)
     axes[0].legend(fontsize=7, loc="best")
     note = f"; dotted: label emitted (look-ahead {lookahead})" if lookahead else ""
     axes[-1].set_xlabel(f"input position relative to the event's first frame (dashed{note})")
@@ -191,18 +196,20 @@ def main() -> None:
     summary = summarize(windows, mid, offsets, args.peak)
     summary["offsets"] = offsets.tolist()
     summary["model"], summary["lookahead"] = args.model, model.lookahead
-    print(f"model {args.model} (look-ahead {model.lookahead}); values at offsets 0..{args.peak}")
-    print("| frames | events | forget | input | output | max unit abs(df) |")
-    print("|---|---|---|---|---|---|")
+    print(f"model {args.model} (look-ahead {model.lookahead})")
+    print(f"largest deviation from mid-shot within input offsets 0..{args.peak} of the event:")
+    print("value (offset, z in mid-shot std)\n")
+    print("| frames | events | " + " | ".join(HEADS.get(s, s) for s in SIGNALS) + " |")
+    print("|---" * (len(SIGNALS) + 2) + "|")
     m = summary["mid-shot"]
-    n_mid = m["forget"]["frames"]
-    print(f"| mid-shot | {n_mid} frames | " + " | ".join(
+    print(f"| mid-shot (mean ± std) | {m['forget']['frames']} frames | " + " | ".join(
         f"{m[s]['mean']:.3f} ± {m[s]['std']:.3f}" for s in SIGNALS) + " |")  # fmt: skip
     for kind in ("cut", "bikes.mp4 cut", "gradual", "hard negative"):
         if kind in summary:
             r = summary[kind]
             print(f"| {kind} | {r['events']} | " + " | ".join(
-                f"{r[s]['at_event']:.3f} (z {r[s]['z']:+.1f})" for s in SIGNALS) + " |")  # fmt: skip
+                f"{r[s]['peak_value']:.3f} ({r[s]['peak_offset']:+d}, z {r[s]['peak_z']:+.1f})"
+                for s in SIGNALS) + " |")  # fmt: skip
     if args.plot:
         title = f"gates of {Path(args.model).name} around events (mean over events)"
         plot(summary, offsets, model.lookahead, args.plot, title)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Train the film-events cells (frame-only, rnn, gru, lstm) for several seeds on one build's cached
 # features, one run at a time: the runs behind `make film-events-cells`. A run that finished
-# (its folder holds DONE) is skipped, so an interrupted sweep resumes where it stopped.
+# (its folder holds DONE) is skipped, so an interrupted sweep resumes where it stopped. The
+# frame-only MLP converges fast and trains FRAME_ONLY_EPOCHS (default 20) epochs; the cells
+# train the configs' epochs unless the extra flags say otherwise.
 #   scripts/train_cells.sh DATA RUNS "0 1 2" [extra framelabel fit flags...]
 set -euo pipefail
 data=$1 runs=$2 seeds=$3
@@ -15,9 +17,11 @@ for seed in $seeds; do
       continue
     fi
     rm -rf "$dir"
+    own=()
+    [ "$cell" = frame_only ] && own=(--trainer.max_epochs "${FRAME_ONLY_EPOCHS:-20}")
     echo "$cell seed $seed -> $dir ($(date +%T))"
     "$fl" fit --config "configs/film_events_$cell.yaml" --data.root "$data" --seed_everything "$seed" \
-      --trainer.default_root_dir "$dir" --trainer.enable_progress_bar false "$@"
+      --trainer.default_root_dir "$dir" --trainer.enable_progress_bar false "$@" "${own[@]}"
     date +%T > "$dir/DONE"
   done
 done

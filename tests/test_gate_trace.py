@@ -11,7 +11,7 @@ from pipeline.models.readable_lstm import ReadableLSTM
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 from pipeline.outputs.gates import GATE_COLUMNS, read_gates_csv, write_gates_csv
 
-FIELDS = ("forget", "input", "output", "cell_norm", "top_forget_delta")
+FIELDS = ("forget", "input", "output", "cell_norm", "cell_change", "top_forget_delta")
 
 
 def _model(**kw) -> SequenceLabeler:
@@ -52,6 +52,11 @@ def test_trace_follows_the_models_own_lstm():
     trace = trace_chunk(model, feats, None)
     assert trace.cell_norm[-1] == pytest.approx(float(state["c"][-1, 0].norm()), abs=1e-5)
     assert ((trace.forget > 0) & (trace.forget < 1)).all()
+    # the belt starts empty: the first change is |C_0|; later ones follow the carried C
+    with torch.no_grad():
+        _, early = model.step(feats[:, :20])
+    later = trace_chunk(model, feats[:, 20:], early)
+    assert np.allclose(later.cell_change, trace.cell_change[20:], atol=1e-6)
     with torch.no_grad():  # the gates are those of the model's inputs (projection + cues)
         _, _, gates = ReadableLSTM.from_lstm(model.core).run(model._inputs(feats, None))
     assert np.allclose(trace.input, gates.input[-1, 0].mean(1).numpy(), atol=1e-6)
@@ -99,6 +104,7 @@ def test_gates_csv_round_trip(tmp_path):
     back = read_gates_csv(path)
     assert np.array_equal(back["frame"], frames)
     assert np.allclose(back["forget"], trace.forget, atol=1e-6)
+    assert np.allclose(back["cell_change"], trace.cell_change, atol=1e-6)
     assert np.array_equal(back["top_units"][1:], trace.top_units[1:])
     assert (back["top_units"][0] == -1).all()  # the first frame lists no units
     with pytest.raises(Exception, match="exists"):

@@ -9,7 +9,8 @@ gates at p are still those computed while reading frame p.
 
 Summaries are over the units of ONE layer, the top one by default (the layer the head reads):
 `forget`, `input`, `output` are the mean gate activations (0..1), `cell_norm` is the L2 norm of
-the cell state C after the step, and `top_units` are the k units whose forget gate moved most
+the cell state C after the step, `cell_change` the mean |C_t - C_{t-1}| over units (how much of
+the belt was rewritten at that frame), and `top_units` are the k units whose forget gate moved most
 since the previous frame (`top_forget_delta`: that signed change, f_t - f_{t-1}). The first
 frame of a video has no previous frame: its delta is 0 and its top units are -1 (none).
 
@@ -46,6 +47,7 @@ class GateTrace:
     input: np.ndarray  # (T,) mean input gate
     output: np.ndarray  # (T,) mean output gate
     cell_norm: np.ndarray  # (T,) ||C_t||_2 over units
+    cell_change: np.ndarray  # (T,) mean |C_t - C_{t-1}| over units (C before a video: zeros)
     top_units: np.ndarray  # (T, k) unit ids, largest |f_t - f_{t-1}| first; -1: no previous frame
     top_forget_delta: np.ndarray  # (T, k) f_t - f_{t-1} of those units
     last_forget: np.ndarray  # (H,) the chunk's last forget vector: the next chunk's "previous"
@@ -56,7 +58,8 @@ class GateTrace:
     @classmethod
     def concat(cls, traces: list[GateTrace]) -> GateTrace:
         """The traces of consecutive chunks as one."""
-        fields = ("forget", "input", "output", "cell_norm", "top_units", "top_forget_delta")
+        fields = ("forget", "input", "output", "cell_norm", "cell_change", "top_units")
+        fields += ("top_forget_delta",)
         joined = {k: np.concatenate([getattr(t, k) for t in traces]) for k in fields}
         return cls(**joined, last_forget=traces[-1].last_forget)
 
@@ -112,11 +115,15 @@ def trace_chunk(
     top_delta = np.take_along_axis(delta, top, axis=1)  # (T, k)
     if previous_forget is None:  # the video's first frame has nothing to change from
         top[0], top_delta[0] = -1, 0.0
+    cell = gates.cell[layer, 0].double()  # (T, H)
+    c_before = state["c"][layer, 0].double()[None] if "c" in state else torch.zeros_like(cell[:1])
+    cell_change = torch.cat([c_before, cell]).diff(dim=0).abs().mean(1)  # (T,)
     return GateTrace(
         forget=f.mean(1),
         input=gates.input[layer, 0].double().mean(1).numpy(),
         output=gates.output[layer, 0].double().mean(1).numpy(),
-        cell_norm=gates.cell[layer, 0].double().norm(dim=1).numpy(),
+        cell_norm=cell.norm(dim=1).numpy(),
+        cell_change=cell_change.numpy(),
         top_units=top,
         top_forget_delta=top_delta,
         last_forget=f[-1],

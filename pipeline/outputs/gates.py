@@ -2,11 +2,12 @@
 
 Columns (the first six are fixed; readers such as the HTML report rely on them):
 
-    frame,pts_s,forget,input,output,cell_norm,top_units,top_forget_delta
+    frame,pts_s,forget,input,output,cell_norm,cell_change,top_units,top_forget_delta
 
 `frame` is the decoded-frame index the cell read at that step and `pts_s` its time; `forget`,
 `input`, `output` are mean gate activations over the units of the traced layer (0..1);
-`cell_norm` is the L2 norm of its cell state after the step; `top_units` lists the k unit ids
+`cell_norm` is the L2 norm of its cell state after the step and `cell_change` the mean absolute
+change of that state from the previous frame (over units); `top_units` lists the k unit ids
 whose forget gate changed most since the previous frame, `;`-joined, largest change first (empty
 on a video's first frame), and `top_forget_delta` their signed changes f_t - f_{t-1}, in the same
 order. See `pipeline.models.gate_trace` for how the numbers are computed.
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the writer needs only the trace's arrays, not torch
     from pipeline.models.gate_trace import GateTrace
 
 GATE_COLUMNS = ("frame", "pts_s", "forget", "input", "output", "cell_norm")
-EXTRA_COLUMNS = ("top_units", "top_forget_delta")
+EXTRA_COLUMNS = ("cell_change", "top_units", "top_forget_delta")
 _DECIMALS = 6
 
 
@@ -72,7 +73,7 @@ class GatesWriter:
             lines.append(
                 f"{int(frames[t])},{times[t]:.{d}f},{trace.forget[t]:.{d}f},"
                 f"{trace.input[t]:.{d}f},{trace.output[t]:.{d}f},{trace.cell_norm[t]:.{d}f},"
-                f"{ids},{deltas}\n"
+                f"{trace.cell_change[t]:.{d}f},{ids},{deltas}\n"
             )
         self._fh.write("".join(lines))
 
@@ -99,7 +100,7 @@ def write_gates_csv(
 
 
 def read_gates_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """A gates.csv as arrays: the six fixed columns (T,), `top_units` (T, k) int (-1 where a row
+    """A gates.csv as arrays: the six fixed columns and `cell_change` (T,), `top_units` (T, k) int (-1 where a row
     lists fewer units) and `top_forget_delta` (T, k) float (NaN there)."""
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
@@ -111,6 +112,7 @@ def read_gates_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {
         "frame": np.array([int(r["frame"]) for r in rows], dtype=np.int64),
         **{c: np.array([float(r[c]) for r in rows]) for c in GATE_COLUMNS[1:]},
+        "cell_change": np.array([float(r.get("cell_change") or "nan") for r in rows]),
     }
     units = [[int(u) for u in r.get("top_units", "").split(";") if u] for r in rows]
     deltas = [[float(v) for v in r.get("top_forget_delta", "").split(";") if v] for r in rows]
