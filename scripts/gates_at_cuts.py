@@ -113,11 +113,17 @@ def summarize(windows: dict, mid: dict, offsets: np.ndarray, peak: int) -> dict:
             curve, ref = w.mean(0), mid[s]  # (offsets,)
             z = (curve - ref.mean()) / max(float(ref.std()), 1e-9)  # (offsets,)
             best = int(np.flatnonzero(at)[np.abs(z[at]).argmax()])
+            # how many single events leave the mid-shot range (beyond its 1st/99th percentile)
+            if z[best] > 0:
+                beyond = (w[:, best] > np.quantile(ref, 0.99)).mean()
+            else:
+                beyond = (w[:, best] < np.quantile(ref, 0.01)).mean()
             out[kind][s] = {
                 "window_mean": curve.round(5).tolist(),
                 "peak_value": float(curve[best]),
                 "peak_offset": int(offsets[best]),
                 "peak_z": float(z[best]),
+                "events_beyond_mid_p99": float(beyond),
                 "mid_shot": float(ref.mean()),
             }
     return out
@@ -198,7 +204,7 @@ def main() -> None:
     summary["model"], summary["lookahead"] = args.model, model.lookahead
     print(f"model {args.model} (look-ahead {model.lookahead})")
     print(f"largest deviation from mid-shot within input offsets 0..{args.peak} of the event:")
-    print("value (offset, z in mid-shot std)\n")
+    print("value (offset, z in mid-shot std, share of single events beyond mid-shot's 1%/99%)\n")
     print("| frames | events | " + " | ".join(HEADS.get(s, s) for s in SIGNALS) + " |")
     print("|---" * (len(SIGNALS) + 2) + "|")
     m = summary["mid-shot"]
@@ -208,7 +214,8 @@ def main() -> None:
         if kind in summary:
             r = summary[kind]
             print(f"| {kind} | {r['events']} | " + " | ".join(
-                f"{r[s]['peak_value']:.3f} ({r[s]['peak_offset']:+d}, z {r[s]['peak_z']:+.1f})"
+                f"{r[s]['peak_value']:.3f} ({r[s]['peak_offset']:+d}, z {r[s]['peak_z']:+.1f}, "
+                f"{100 * r[s]['events_beyond_mid_p99']:.0f}%)"
                 for s in SIGNALS) + " |")  # fmt: skip
     if args.plot:
         title = f"gates of {Path(args.model).name} around events (mean over events)"
