@@ -11,9 +11,10 @@ from pathlib import Path
 
 import torch
 
-from pipeline.encoders import EncoderSpec, Preprocessing
+from pipeline.encoders import EncoderSpec, FrameEncoder, Preprocessing, build_encoder
 from pipeline.errors import CheckpointError, ConfigError
-from pipeline.features import Sampling
+from pipeline.io.atomic import atomic_output
+from pipeline.io.sampling import Sampling
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
@@ -97,9 +98,30 @@ def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
         "hyper_parameters": dict(ckpt["hyper_parameters"]),
         "pytorch-lightning_version": ckpt.get("pytorch-lightning_version"),
     }
-    dst = Path(dst)
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.tmp")
-    torch.save(slim, tmp)
-    tmp.replace(dst)
-    return dst
+    with atomic_output(dst, overwrite=True, mode="wb") as fh:
+        torch.save(slim, fh)
+    return Path(dst)
+
+
+def resolve_device(device: str) -> torch.device:
+    """ "auto" -> CUDA when available, else CPU; an unavailable device is a ConfigError."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("--device cuda: no CUDA device is available; use --device cpu or auto")
+    if device not in ("cpu", "cuda"):
+        raise ConfigError(f"--device {device!r}: expected auto, cpu or cuda")
+    return torch.device(device)
+
+
+def build_bundle_encoder(bundle: LabelerBundle) -> FrameEncoder:
+    """The encoder the checkpoint was trained with, checked against its stored preprocessing."""
+    encoder = build_encoder(bundle.encoder_spec)
+    if bundle.encoder_state is not None:  # fine-tuned end to end: the checkpoint has the weights
+        encoder.load_state_dict(bundle.encoder_state)
+    if encoder.preprocessing != bundle.preprocessing:
+        raise CheckpointError(
+            f"{bundle.path}: stored preprocessing {bundle.preprocessing} differs from what encoder "
+            f"{bundle.encoder_spec.name} uses now ({encoder.preprocessing}); retrain or pin versions"
+        )
+    return encoder.freeze()

@@ -70,13 +70,13 @@ def _run_info(args: argparse.Namespace) -> int:
     return EXIT_ERROR if failed else 0
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "info":
         return _run_info(args)
     if args.command == "label":
         from pipeline.label_cli import run_label
 
-        return run_label(args)
+        return run_label(args, argv[1:])
     if args.command == "extract":
         from pipeline.extract import run_extract
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_ERROR
-        return _run(args)
+        return _run(args, argv)
     except FramelabelError as err:
         if debug:
             raise

@@ -18,6 +18,10 @@ class NotAVideoError(FramelabelError):
     """The file exists but has no decodable video stream (text, still image, audio only)."""
 
 
+class UnsupportedVideoError(NotAVideoError):
+    """The file has a video stream, but no decoder for its codec in this FFmpeg build."""
+
+
 class CorruptVideoError(FramelabelError):
     """Decoding failed part way (truncated file, too many consecutive bad frames)."""
 

@@ -7,36 +7,23 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from pipeline.encoders import FrameEncoder
+from pipeline.io.atomic import atomic_output
 from pipeline.io.reader import open_video
+from pipeline.io.sampling import Sampling
 
 log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1
+EVERY_FRAME = Sampling()  # the default: every decoded frame
 _FINGERPRINT_CHUNK = 1 << 20  # bytes read at the start, middle and end of a file
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """Which decoded frames are labelled: every `stride`-th, or the first at each 1/fps step."""
-
-    fps: float | None = None
-    stride: int = 1
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict | None) -> Sampling:
-        return cls(**(d or {}))
 
 
 @dataclass
@@ -108,9 +95,8 @@ class FeatureCache:
 
     def save(self, video: str | Path, track: FeatureTrack) -> Path:
         path = self.path_for(video, track.meta["key"])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with tmp.open("wb") as f:
+        # atomic: readers (and a killed run) see the old file or the whole new one
+        with atomic_output(path, overwrite=True, mode="wb") as f:
             np.savez(
                 f,
                 feats=track.feats,
@@ -118,14 +104,13 @@ class FeatureCache:
                 pts_s=track.pts_s,
                 meta=np.array(json.dumps(track.meta)),
             )
-        os.replace(tmp, path)  # atomic: readers see the old file or the whole new one
         return path
 
 
 def encode_video(
     video: str | Path,
     encoder: FrameEncoder,
-    sampling: Sampling = Sampling(),
+    sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
     batch_size: int = 32,
 ) -> FeatureTrack:
@@ -138,8 +123,7 @@ def encode_video(
         str(video),
         backend=backend,
         size=encoder.preprocessing.size,
-        fps=sampling.fps,
-        stride=sampling.stride,
+        sampling=sampling,
     )
     with reader:
         for frame in reader:
@@ -164,7 +148,7 @@ def cached_features(
     video: str | Path,
     encoder: FrameEncoder,
     cache: FeatureCache,
-    sampling: Sampling = Sampling(),
+    sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
 ) -> tuple[FeatureTrack, bool]:
     """Features for `video`, from the cache when its key matches. Returns (track, was_cached)."""
@@ -184,48 +168,57 @@ def cached_frames(
     video: str | Path,
     encoder: FrameEncoder,
     cache: FeatureCache,
-    sampling: Sampling = Sampling(),
+    sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
 ) -> tuple[np.ndarray, FeatureTrack]:
     """Decoded frames at the encoder's input size, for end-to-end fine-tuning: (T, H, W, 3)
     uint8, memory-mapped from the cache so clips are read without holding whole datasets."""
     key = {**cache_key(video, encoder, sampling, backend), "kind": "frames"}
     key.pop("encoder")  # frames depend on the preprocessing only
-    path = cache.path_for(video, key).with_suffix(".frames.npy")
+    path = cache.path_for(video, key).with_suffix(".frames.u8")
     meta_path = path.with_suffix(".json")
-    if path.exists() and meta_path.exists() and json.loads(meta_path.read_text())["key"] == key:
-        meta = json.loads(meta_path.read_text())
-    else:
+    meta = _read_meta(meta_path)
+    if not (path.exists() and meta is not None and meta.get("key") == key):
         log.info("decoding %s (no cached frames for this preprocessing and sampling)", video)
-        with open_video(
-            str(video),
-            backend=backend,
-            size=encoder.preprocessing.size,
-            fps=sampling.fps,
-            stride=sampling.stride,
-        ) as reader:
-            frames = [(f.index, f.pts_s, f.rgb) for f in reader]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
-        width, height = encoder.preprocessing.size
-        stack = (
-            np.stack([rgb for *_, rgb in frames])
-            if frames
-            else np.zeros((0, height, width, 3), np.uint8)
-        )
-        np.save(tmp, stack)
-        os.replace(tmp, path)
-        meta = {
-            "key": key,
-            "frame_indices": [i for i, *_ in frames],
-            "pts_s": [t for _, t, _ in frames],
-        }
-        meta_path.write_text(json.dumps(meta))
-    frames_mm = np.load(path, mmap_mode="r")  # (T, H, W, 3) uint8
+        meta = _decode_frames_to(path, video, encoder, sampling, backend)
+        meta["key"] = key
+        with atomic_output(meta_path, overwrite=True) as fh:  # written last: marks completion
+            json.dump(meta, fh)
+    width, height = encoder.preprocessing.size
+    shape = (len(meta["frame_indices"]), height, width, 3)
+    frames_mm = (
+        np.memmap(path, dtype=np.uint8, mode="r", shape=shape)
+        if shape[0]
+        else np.zeros(shape, np.uint8)
+    )
     track = FeatureTrack(
-        feats=np.zeros((len(frames_mm), 0), np.float32),
+        feats=np.zeros((shape[0], 0), np.float32),
         frame_indices=np.asarray(meta["frame_indices"], dtype=np.int64),
         pts_s=np.asarray(meta["pts_s"], dtype=np.float64),
         meta=meta,
     )
     return frames_mm, track
+
+
+def _read_meta(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _decode_frames_to(
+    path: Path, video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str
+) -> dict:
+    """Stream decoded frames into the raw file `path` (one frame in memory at a time)."""
+    indices: list[int] = []
+    pts: list[float] = []
+    reader = open_video(
+        str(video), backend=backend, size=encoder.preprocessing.size, sampling=sampling
+    )
+    with reader, atomic_output(path, overwrite=True, mode="wb") as fh:
+        for frame in reader:
+            fh.write(np.ascontiguousarray(frame.rgb).tobytes())  # (H, W, 3) uint8, row-major
+            indices.append(frame.index)
+            pts.append(frame.pts_s)
+    return {"frame_indices": indices, "pts_s": pts}

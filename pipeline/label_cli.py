@@ -11,19 +11,17 @@ import glob
 import logging
 import re
 import sys
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.data.annotations import VIDEO_EXTENSIONS
 from pipeline.errors import ConfigError, FramelabelError
+from pipeline.label_options import DEFAULT_BUFFER_MB, LabelOptions
 
 if TYPE_CHECKING:
-    from pipeline.label_job import LabelResult
+    from pipeline.label_outputs import LabelResult
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "default.ckpt"  # in pipeline/assets
 
 
 def add_label_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,6 +53,36 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
         help="merge segments shorter than N frames in the tracks (offline; off by default)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--buffer-mb",
+        type=int,
+        default=DEFAULT_BUFFER_MB,
+        help="memory for frames in flight between decoding, the model and the video writer",
+    )
+
+
+def label_options(args: argparse.Namespace, argv: list[str] | None = None) -> LabelOptions:
+    """The typed options of one `label` run (the job never sees `args`)."""
+    return LabelOptions(
+        out_dir=Path(args.out),
+        model=args.model,
+        gt=Path(args.gt) if args.gt else None,
+        video=not args.no_video,
+        scale=args.scale,
+        preset=args.preset,
+        fps=args.fps,
+        stride=args.stride,
+        start_s=args.start,
+        end_s=args.end,
+        chunk_size=args.chunk_size,
+        device=args.device,
+        backend=args.backend,
+        overwrite=args.overwrite,
+        min_segment=args.min_segment,
+        quiet=args.quiet,
+        buffer_mb=args.buffer_mb,
+        command=("framelabel", "label", *(argv or [])),
+    )
 
 
 def expand_inputs(inputs: list[str]) -> list[str]:
@@ -81,35 +109,27 @@ def output_name(source: str) -> str:
     return Path(source).stem
 
 
-def default_model_path() -> str:
-    path = resources.files("pipeline") / "assets" / DEFAULT_MODEL
-    return str(path)
-
-
 def summary_line(r: LabelResult) -> str:
     fps = r.frames / r.seconds if r.seconds > 0 else 0.0
     top = ", ".join(f"{name} {share:.0%}" for name, share in list(r.shares.items())[:3])
     return (
         f"{r.name}: {r.frames} frames in {r.seconds:.1f} s ({fps:.1f} frames/s), "
-        f"{r.segments} segments ({top}) -> {r.outputs[0].parent}/{r.name}.*"
+        f"{len(r.segments)} segments ({top}) -> {r.outputs[0].parent}/{r.name}.*"
     )
 
 
-def run_label(args: argparse.Namespace) -> int:
+def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     """Label every input; one summary line each; exit 1 if any failed."""
     # torch and the models load only when labeling actually runs (fast --help)
-    from pipeline.checkpoint import load_labeler
+    from pipeline.api import load_job
     from pipeline.io.atomic import check_output_dir
-    from pipeline.label_job import LabelJob
 
-    if args.chunk_size < 1:
-        raise ConfigError(f"--chunk-size {args.chunk_size}: expected a positive number of frames")
-    out_dir = check_output_dir(args.out)
+    options = label_options(args, argv)
+    check_output_dir(options.out_dir)
     sources = expand_inputs(args.inputs)
-    if args.gt and len(sources) != 1:
+    if options.gt and len(sources) != 1:
         raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
-    bundle = load_labeler(args.model or default_model_path())
-    job = LabelJob(bundle, args, out_dir)
+    job = load_job(options)
     failed = 0
     for source in sources:
         try:

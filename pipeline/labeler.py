@@ -1,178 +1,178 @@
-"""Streaming labeling: decode thread -> encoder + LSTM (carried state) -> writer thread.
+"""Streaming labeling: frames in, per-frame class probabilities out, state carried.
 
-Bounded queues join the stages, so memory is set by the chunk size, not the video length. The
-LSTM's (h, c) state is carried from chunk to chunk, so any chunk size gives the probabilities of
-one full-sequence pass (streaming = offline).
+`stream_labels` is the whole loop: chunks of frames go through the encoder and the sequence
+model (its recurrent state carried from chunk to chunk, so any chunk size gives the
+probabilities of one full pass: streaming = offline), and every frame whose label is final is
+handed to an optional sink (the annotated video) as a `LabeledFrame`. With a look-ahead of d
+frames a label is final d frames later; the end of the stream flushes the rest.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Callable, Iterable, Iterator
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Protocol
 
-import cv2
 import numpy as np
 import torch
 
-from pipeline.checkpoint import LabelerBundle
-from pipeline.encoders import FrameEncoder, build_encoder
-from pipeline.errors import CheckpointError, ConfigError
+from pipeline.encoders import FrameEncoder
+from pipeline.errors import CheckpointError
 from pipeline.io.types import Frame
+from pipeline.models.sequence import SequenceLabeler, State
+from pipeline.streaming import chunked
 
-_END = object()  # end-of-stream marker in the queues
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ConfigError("--device cuda: no CUDA device is available; use --device cpu or auto")
-    if device not in ("cpu", "cuda"):
-        raise ConfigError(f"--device {device!r}: expected auto, cpu or cuda")
-    return torch.device(device)
-
-
-def build_bundle_encoder(bundle: LabelerBundle) -> FrameEncoder:
-    """The encoder the checkpoint was trained with, checked against its stored preprocessing."""
-    encoder = build_encoder(bundle.encoder_spec)
-    if bundle.encoder_state is not None:  # fine-tuned end to end: the checkpoint has the weights
-        encoder.load_state_dict(bundle.encoder_state)
-    if encoder.preprocessing != bundle.preprocessing:
-        raise CheckpointError(
-            f"{bundle.path}: stored preprocessing {bundle.preprocessing} differs from what encoder "
-            f"{bundle.encoder_spec.name} uses now ({encoder.preprocessing}); retrain or pin versions"
-        )
-    return encoder.freeze()
+log = logging.getLogger(__name__)
 
 
 class StreamingLabeler:
-    """Frames in, per-frame class probabilities out, one chunk at a time."""
+    """Model-size frames in, the probabilities of the frames whose label is final out."""
 
-    def __init__(self, bundle: LabelerBundle, encoder: FrameEncoder, device: torch.device) -> None:
-        if not bundle.causal:
+    def __init__(
+        self, model: SequenceLabeler, encoder: FrameEncoder, device: torch.device, name: str = ""
+    ) -> None:
+        if not model.causal:
             raise CheckpointError(
-                f"{bundle.path}: a bidirectional model sees future frames and cannot label a stream; "
+                f"{name}: a bidirectional model sees future frames and cannot label a stream; "
                 "train a causal model (model.bidirectional: false)"
             )
         self.device = device
         self.encoder = encoder.to(device).eval()
-        self.model = bundle.model.to(device).eval()
-        self.state: dict[str, torch.Tensor] | None = None  # see SequenceLabeler.step
+        self.model = model.to(device).eval()
+        self.state: State | None = None  # see SequenceLabeler.step
         self.amp = device.type == "cuda"  # bf16 on GPU; fp32 on CPU keeps results exact
+
+    @property
+    def lookahead(self) -> int:
+        return self.model.lookahead
 
     def reset(self) -> None:
         self.state = None
 
     @torch.inference_mode()
-    def push_features(self, feats: np.ndarray | torch.Tensor) -> np.ndarray:
-        """(T, D) features -> (T, C) probabilities, carrying the LSTM state."""
-        x = torch.as_tensor(feats, dtype=torch.float32, device=self.device)[None]  # (1, T, D)
-        logits, self.state = self.model.step(x, self.state)  # (1, T, C)
-        return logits[0].float().softmax(-1).cpu().numpy()
-
-    @torch.inference_mode()
-    def push_frames(self, frames_rgb: np.ndarray) -> np.ndarray:
-        """(T, H, W, 3) uint8 frames at the encoder's input size -> (T, C) probabilities."""
+    def encode(self, frames_rgb: np.ndarray) -> torch.Tensor:
+        """(T, h, w, 3) uint8 frames at the encoder's input size -> (T, D) float32 features."""
         x = torch.from_numpy(frames_rgb).to(self.device)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-            feats = self.encoder(x)  # (T, D)
-        return self.push_features(feats.float())
+            return self.encoder(x).float()  # (T, D)
+
+    @torch.inference_mode()
+    def push_features(self, feats: np.ndarray | torch.Tensor) -> np.ndarray:
+        """(T, D) features -> (T', C) probabilities of the frames now final (T' = T once the
+        look-ahead is filled)."""
+        x = torch.as_tensor(feats, dtype=torch.float32, device=self.device)[None]  # (1, T, D)
+        logits, self.state = self.model.step(x, self.state)  # (1, T', C)
+        return _probabilities(logits)
+
+    def push_frames(self, frames_rgb: np.ndarray) -> np.ndarray:
+        """(T, h, w, 3) uint8 frames -> (T', C) probabilities, as `push_features`."""
+        return self.push_features(self.encode(frames_rgb))
+
+    @torch.inference_mode()
+    def finish(self) -> np.ndarray:
+        """(d', C) probabilities of the frames the look-ahead still holds back."""
+        return _probabilities(self.model.finish(self.state))
 
 
-def _producer(
-    source: Iterable, out: queue.Queue, stop: threading.Event, transform: Callable
-) -> None:
-    """Run in a thread: put transform(item) for every item, then _END (or the exception)."""
-    try:
-        for item in source:
-            item = transform(item)
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set():
-                return
-        out.put(_END)
-    except BaseException as err:  # handed to the consumer, which re-raises it in the main thread
-        out.put(err)
+def _probabilities(logits: torch.Tensor) -> np.ndarray:
+    classes = logits.shape[-1]
+    return logits.reshape(-1, classes).float().softmax(-1).cpu().numpy()  # (T, C)
 
 
-class ThreadedIterator:
-    """Iterate `source` in a background thread through a bounded queue (decode ahead)."""
+@dataclass(frozen=True)
+class LabeledFrame:
+    """One frame with its final label, as handed to a sink."""
 
-    def __init__(self, source: Iterable, maxsize: int, transform: Callable = lambda x: x):
-        self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(
-            target=_producer, args=(source, self.queue, self.stop, transform), daemon=True
+    frame: Frame
+    position: int  # row in the track (0, 1, ...), not the source frame index
+    label: int
+    confidence: float
+
+
+class FrameSink(Protocol):
+    def put(self, item: LabeledFrame) -> None: ...
+
+
+@dataclass(frozen=True)
+class LabelTrack:
+    """One video's labels: a row per labelled frame."""
+
+    frame_indices: np.ndarray  # (T,) int64 source frame index
+    pts_s: np.ndarray  # (T,) float64
+    probs: np.ndarray  # (T, C) float32
+    fps: float  # rate of the labelled frames
+    class_names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.frame_indices)
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(T,) int64 argmax labels."""
+        return self.probs.argmax(1) if len(self.probs) else np.zeros(0, dtype=np.int64)
+
+
+class _TrackBuilder:
+    """Collects rows as frames become final and hands each to the sink."""
+
+    def __init__(self, sink: FrameSink | None) -> None:
+        self.sink = sink
+        self.pending: deque[Frame] = deque()  # pushed, label not final yet
+        self.indices: list[int] = []
+        self.pts_s: list[float] = []
+        self.probs: list[np.ndarray] = []
+
+    def emit(self, probs: np.ndarray) -> None:
+        for row in probs:
+            frame = self.pending.popleft()
+            if self.sink is not None:
+                label = int(row.argmax())
+                self.sink.put(LabeledFrame(frame, len(self.indices), label, float(row[label])))
+            self.indices.append(frame.index)
+            self.pts_s.append(frame.pts_s)
+        if len(probs):
+            self.probs.append(probs)
+
+    def track(self, fps: float, class_names: tuple[str, ...]) -> LabelTrack:
+        probs = np.concatenate(self.probs) if self.probs else np.zeros((0, len(class_names)))
+        return LabelTrack(
+            frame_indices=np.asarray(self.indices, dtype=np.int64),
+            pts_s=np.asarray(self.pts_s, dtype=np.float64),
+            probs=probs.astype(np.float32),
+            fps=fps,
+            class_names=class_names,
         )
-        self.thread.start()
-
-    def __iter__(self) -> Iterator:
-        while (item := self.queue.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    def close(self) -> None:
-        self.stop.set()
-        while self.thread.is_alive():  # drain so a blocked put returns
-            try:
-                self.queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
 
 
-class ThreadedSink:
-    """Apply `consume(item)` in a background thread; errors surface at put() or finish()."""
+def stream_labels(
+    frames: Iterable[Frame],
+    labeler: StreamingLabeler,
+    class_names: tuple[str, ...],
+    fps: float,
+    chunk_size: int = 64,
+    sink: FrameSink | None = None,
+    progress: Callable[[int], object] | None = None,
+    stop_on_interrupt: bool = False,
+) -> LabelTrack:
+    """Label `frames` (each with `model_rgb`, or `rgb` at the encoder's size) chunk by chunk.
 
-    def __init__(self, consume: Callable, maxsize: int) -> None:
-        self.queue: queue.Queue = queue.Queue(maxsize=maxsize)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(consume,), daemon=True)
-        self.thread.start()
-
-    def _run(self, consume: Callable) -> None:
-        while (item := self.queue.get()) is not _END:
-            if self.error is None:
-                try:
-                    consume(item)
-                except BaseException as err:  # re-raised in the main thread
-                    self.error = err
-
-    def put(self, item: object) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(item)
-
-    def finish(self) -> None:
-        self.queue.put(_END)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-def model_input(size: tuple[int, int]) -> Callable[[Frame], tuple[Frame, np.ndarray]]:
-    """Pair each frame with its encoder-size copy (done in the decode thread)."""
-
-    def transform(frame: Frame) -> tuple[Frame, np.ndarray]:
-        height, width = frame.rgb.shape[:2]
-        if (width, height) == size:
-            return frame, frame.rgb
-        return frame, cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
-
-    return transform
-
-
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    `stop_on_interrupt`: Ctrl-C ends the stream like its end (for live sources, whose outputs
+    are then written); otherwise KeyboardInterrupt propagates.
+    """
+    labeler.reset()
+    rows = _TrackBuilder(sink)
+    try:
+        for chunk in chunked(frames, chunk_size):
+            rows.pending.extend(chunk)
+            inputs = np.stack([f.rgb if f.model_rgb is None else f.model_rgb for f in chunk])
+            rows.emit(labeler.push_frames(inputs))  # (T', C)
+            if progress is not None:
+                progress(len(chunk))
+    except KeyboardInterrupt:
+        if not stop_on_interrupt:
+            raise
+        log.info("stopped by Ctrl-C after %d frames; writing outputs", len(rows.indices))
+    rows.emit(labeler.finish()[: len(rows.pending)])
+    return rows.track(fps, class_names)

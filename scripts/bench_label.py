@@ -20,11 +20,13 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 
 import numpy as np  # noqa: E402
 
-from pipeline.checkpoint import load_labeler  # noqa: E402
+from pipeline.api import default_model_path  # noqa: E402
+from pipeline.checkpoint import (
+    build_bundle_encoder,  # noqa: E402
+    load_labeler,  # noqa: E402
+)
 from pipeline.cli import main as framelabel  # noqa: E402
 from pipeline.io.reader import open_video  # noqa: E402
-from pipeline.label_cli import default_model_path  # noqa: E402
-from pipeline.labeler import build_bundle_encoder  # noqa: E402
 
 
 def decode_fps(video: str, size: tuple[int, int]) -> tuple[float, int]:

@@ -1,15 +1,17 @@
-"""Peak memory of `framelabel label --no-video` on a 1-minute and a 10-minute 720p video.
+"""Peak memory of `framelabel label`, with and without the annotated video, by frame size and
+by video length.
 
-    python scripts/bench_memory.py [--minutes 1 10] [--work bench/]
+    python scripts/bench_memory.py [--work bench/] [--sizes 720p 1080p 2160p] [--minutes 1 10]
 
-The clips loop bench/bbb_720p.mp4 (see scripts/bench_clips.py) with stream copy, so making them
-costs no encoding. Each label run is a fresh process; its peak RSS comes from getrusage.
+The clips come from scripts/bench_clips.py; the long ones loop bench/bbb_720p.mp4 by stream
+copy (no encoding). Every label run is a fresh process whose own peak RSS comes from wait4.
+Prints two markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import subprocess
 import sys
 import time
@@ -31,54 +33,63 @@ def looped_clip(src: Path, dst: Path, minutes: float) -> Path:
             out_stream = out.add_stream_from_template(first.streams.video[0])
         offset = 0
         for _ in range(repeats):
-            with av.open(str(src)) as inp:
-                in_stream = inp.streams.video[0]
-                last = 0
-                for packet in inp.demux(in_stream):
-                    if packet.dts is None:
-                        continue
-                    last = max(last, packet.pts + packet.duration)
-                    packet.pts += offset
-                    packet.dts += offset
-                    packet.stream = out_stream
-                    out.mux(packet)
-                offset += last
+            offset = _copy_packets(src, out, out_stream, offset)
     return dst
 
 
-def peak_rss_mb(video: Path) -> tuple[float, float]:
-    """(peak RSS in MB, seconds) of one labeling process."""
-    out = video.with_suffix("")
+def _copy_packets(src: Path, out, out_stream, offset: int) -> int:
+    with av.open(str(src)) as inp:
+        in_stream = inp.streams.video[0]
+        last = 0
+        for packet in inp.demux(in_stream):
+            if packet.dts is None:
+                continue
+            last = max(last, packet.pts + packet.duration)
+            packet.pts += offset
+            packet.dts += offset
+            packet.stream = out_stream
+            out.mux(packet)
+    return offset + last
+
+
+def label_peak(video: Path, with_video: bool) -> tuple[float, float]:
+    """(peak RSS in MB, seconds) of one `framelabel label` process."""
+    args = [sys.executable, "-m", "pipeline.cli", "label", str(video), "--quiet", "--overwrite"]
+    args += ["--out", str(video.with_suffix(""))] + ([] if with_video else ["--no-video"])
     start = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.cli",
-            "label",
-            str(video),
-            "--no-video",
-            "--quiet",
-            "--overwrite",
-            "--out",
-            str(out),
-        ],
-        check=True,
-    )
-    seconds = time.perf_counter() - start
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, seconds
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        raise SystemExit(f"{' '.join(args)} failed with status {status}")
+    return usage.ru_maxrss / 1024, time.perf_counter() - start
+
+
+def _cell(video: Path, with_video: bool) -> str:
+    rss_mb, _seconds = label_peak(video, with_video)  # time: see scripts/bench_label.py
+    return f"{rss_mb:,.0f} MB"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, nargs="+", default=[1, 10])
     parser.add_argument("--work", type=Path, default=Path("bench"))
+    parser.add_argument("--sizes", nargs="+", default=["720p", "1080p", "2160p"])
+    parser.add_argument("--minutes", type=float, nargs="*", default=[1, 10])
     args = parser.parse_args()
-    src = args.work / "bbb_720p.mp4"
-    for minutes in sorted(args.minutes):  # ru_maxrss is a running max: smallest first
-        clip = looped_clip(src, args.work / f"bbb_720p_{minutes:g}min.mp4", minutes)
-        rss_mb, seconds = peak_rss_mb(clip)
-        print(f"{minutes:g} min 720p: peak RSS {rss_mb:.0f} MB, labelled in {seconds:.0f} s")
+    print("| clip | `label --no-video` | `label` (annotated video) |\n|---|---|---|")
+    for size in args.sizes:
+        clip = args.work / f"bbb_{size}.mp4"
+        with av.open(str(clip)) as probe:
+            stream = probe.streams.video[0]
+            what = f"{stream.width}x{stream.height}, {stream.frames} frames"
+        print(f"| {what} | {_cell(clip, False)} | {_cell(clip, True)} |", flush=True)
+    if not args.minutes:
+        return
+    print("\n| 720p length | `label --no-video` | `label` (annotated video) |\n|---|---|---|")
+    for minutes in sorted(args.minutes):
+        clip = looped_clip(
+            args.work / "bbb_720p.mp4", args.work / f"bbb_720p_{minutes:g}min.mp4", minutes
+        )
+        print(f"| {minutes:g} min | {_cell(clip, False)} | {_cell(clip, True)} |", flush=True)
 
 
 if __name__ == "__main__":

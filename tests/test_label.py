@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint import build_bundle_encoder, load_labeler
 from pipeline.cli import main
 from pipeline.features import encode_video
 from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
-from pipeline.labeler import StreamingLabeler, build_bundle_encoder
+from pipeline.labeler import StreamingLabeler
 from tests.synth import write_test_video
 from tests.tiny_dataset import SIZE, render
 
@@ -67,12 +67,11 @@ def test_streaming_equals_one_full_pass(trained, tmp_path):
         offline = bundle.model(feats[None])[0].softmax(-1).numpy()  # (T, C)
     with open_video(str(video), size=bundle.preprocessing.size) as reader:
         frames = np.stack([f.rgb for f in reader])
-    labeler = StreamingLabeler(bundle, encoder, torch.device("cpu"))
+    labeler = StreamingLabeler(bundle.model, encoder, torch.device("cpu"))
     for chunk in (1, 7, 64, 50):
         labeler.reset()
-        streamed = np.concatenate(
-            [labeler.push_frames(frames[s : s + chunk]) for s in range(0, len(frames), chunk)]
-        )
+        parts = [labeler.push_frames(frames[s : s + chunk]) for s in range(0, len(frames), chunk)]
+        streamed = np.concatenate([*parts, labeler.finish()])
         assert np.abs(streamed - offline).max() <= 1e-5, chunk
 
 

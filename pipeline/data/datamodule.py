@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from pipeline.data.annotations import (
     check_videos_exist,
@@ -27,8 +28,9 @@ from pipeline.data.annotations import (
 from pipeline.data.mstcn import export_mstcn, read_ground_truth
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
-from pipeline.features import FeatureCache, Sampling, cached_features, cached_frames
+from pipeline.features import FeatureCache, cached_features, cached_frames
 from pipeline.io.info import video_info
+from pipeline.io.sampling import Sampling
 
 log = logging.getLogger(__name__)
 
@@ -73,26 +75,50 @@ def split_names(
 
 class WindowDataset(Dataset):
     """Random windows of `window` frames, drawn with probability proportional to video length.
-    Training on windows is truncated backprop through time: gradients never cross a window edge."""
+    Training on windows is truncated backprop through time: gradients never cross a window edge.
+
+    Item i is drawn from its own generator seeded by (seed, i), so DataLoader workers (each
+    with a copy of the dataset) never repeat each other's windows and a run is reproducible
+    whatever the number of workers. `EpochWindows` hands out new indices every epoch.
+    """
 
     def __init__(self, videos: list[LabeledVideo], window: int, num_windows: int, seed: int):
         self.videos, self.window, self.num_windows = videos, window, num_windows
         lengths = np.array([len(v.labels) for v in videos], dtype=np.float64)
         self.weights = lengths / lengths.sum()
-        self.rng = np.random.default_rng(seed)
+        self.seed = seed
 
     def __len__(self) -> int:
         return self.num_windows
 
     def __getitem__(self, i: int) -> dict:
-        video = self.videos[self.rng.choice(len(self.videos), p=self.weights)]
-        start = int(self.rng.integers(0, max(1, len(video.labels) - self.window + 1)))
+        rng = np.random.default_rng((self.seed, i))
+        video = self.videos[rng.choice(len(self.videos), p=self.weights)]
+        start = int(rng.integers(0, max(1, len(video.labels) - self.window + 1)))
         stop = start + self.window
         return {
             "name": video.name,
             "inputs": video.inputs[start:stop],
             "labels": video.labels[start:stop],
         }
+
+
+class EpochWindows(Sampler[int]):
+    """Indices epoch * n ... epoch * n + n - 1: each epoch draws new windows. Lightning calls
+    `set_epoch` on a loader's sampler at the start of every epoch."""
+
+    def __init__(self, num_windows: int) -> None:
+        self.num_windows = num_windows
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.num_windows
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(self.epoch * self.num_windows, (self.epoch + 1) * self.num_windows))
 
 
 class WholeVideoDataset(Dataset):
@@ -327,7 +353,12 @@ class FrameDataModule(L.LightningDataModule):
         total = sum(len(v.labels) for v in videos)
         count = self.windows_per_epoch or max(self.batch_size, 2 * total // self.window)
         dataset = WindowDataset(videos, self.window, count, self.seed)
-        return DataLoader(dataset, batch_size=self.batch_size, collate_fn=pad_collate)
+        return DataLoader(
+            dataset,
+            batch_size=self.batch_size,
+            sampler=EpochWindows(count),
+            collate_fn=pad_collate,
+        )
 
     def _whole(self, split: str) -> DataLoader:
         # keyword arguments: Lightning re-creates loaders (predict) from their init arguments

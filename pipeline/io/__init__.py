@@ -8,12 +8,13 @@ with open_video("in.mp4", size=(224, 224)) as reader, VideoWriter(
         writer.write(frame.rgb)
 """
 
-# reader first: the backends it registers subclass its VideoReader
-from pipeline.io.reader import READERS, VideoReader, open_video  # noqa: I001  isort: skip
 from pipeline.io.atomic import atomic_output, check_output_dir
+from pipeline.io.base import VideoReader
 from pipeline.io.info import video_info
 from pipeline.io.opencv_reader import OpenCVReader
 from pipeline.io.pyav_reader import PyAVReader
+from pipeline.io.reader import READERS, open_video
+from pipeline.io.sampling import Sampling
 from pipeline.io.types import Frame, VideoInfo
 from pipeline.io.writer import VideoWriter
 
@@ -22,6 +23,7 @@ __all__ = [
     "Frame",
     "OpenCVReader",
     "PyAVReader",
+    "Sampling",
     "VideoInfo",
     "VideoReader",
     "VideoWriter",

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 from pipeline.errors import CorruptVideoError, VideoNotFoundError
+from pipeline.io.base import VideoReader, check_video_path, is_url
 from pipeline.io.pyav_reader import PyAVReader
-from pipeline.io.reader import VideoReader, check_video_path, is_url
 from pipeline.io.types import VideoInfo
 
 
@@ -89,14 +89,17 @@ class OpenCVReader(VideoReader):
             backend=self.backend,
         )
 
-    def _decode(self) -> Iterator[tuple[float, None]]:
+    def _decode(self) -> Iterator[tuple[float, int]]:
         if self._used:  # a second pass: VideoCapture seeking is approximate, reopen instead
             self._cap.release()
             self._cap = self._open_capture()
         self._used = True
+        self._retrieved: tuple[int, np.ndarray] | None = None
         t0_s: float | None = None
         # grab() decodes without converting; the base class retrieves only the kept frames
+        grabbed = 0  # the raw "frame" is its number: retrieve() reads the last grabbed one
         while self._cap.grab():
+            grabbed += 1
             if isinstance(self.source, int):
                 # cameras: the arrival clock, since device timestamps vary by driver
                 now_s = time.monotonic()
@@ -104,9 +107,12 @@ class OpenCVReader(VideoReader):
                 pts_s = now_s - t0_s
             else:  # files and stream URLs: FFmpeg pts, seconds since the stream start
                 pts_s = self._cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
-            yield pts_s, None
+            yield pts_s, grabbed
 
-    def _to_rgb(self, raw: None) -> np.ndarray:
+    def _retrieve(self, number: int) -> np.ndarray:
+        """The grabbed frame as decoded (BGR), converted once however many sizes are asked."""
+        if self._retrieved is not None and self._retrieved[0] == number:
+            return self._retrieved[1]
         ok, bgr = self._cap.retrieve()
         if not ok or bgr is None:
             # grab() succeeded, so this is a conversion failure, not the end of the video
@@ -114,8 +120,14 @@ class OpenCVReader(VideoReader):
                 f"{self._name!r}: OpenCV decoded a frame but could not convert it; expected a "
                 "readable video. Try backend='pyav', or re-export the video."
             )
-        if self.size is not None and (bgr.shape[1], bgr.shape[0]) != self.size:
-            bgr = cv2.resize(bgr, self.size, interpolation=cv2.INTER_AREA)  # (h, w, 3)
+        self._retrieved = (number, bgr)
+        return bgr
+
+    def _to_rgb(self, raw: int, size: tuple[int, int] | None) -> np.ndarray:
+        bgr = self._retrieve(raw)
+        if size is not None and (bgr.shape[1], bgr.shape[0]) != size:
+            # every size from the decoded picture, the same way in training and labeling
+            bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)  # (h, w, 3)
         return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
 
     def close(self) -> None:

@@ -11,8 +11,13 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from pipeline.errors import ConfigError, CorruptVideoError, NotAVideoError
-from pipeline.io.reader import VideoReader, check_video_path, display_rgb, is_url
+from pipeline.errors import (
+    ConfigError,
+    CorruptVideoError,
+    NotAVideoError,
+    UnsupportedVideoError,
+)
+from pipeline.io.base import VideoReader, check_video_path, display_rgb, is_url
 from pipeline.io.types import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -65,6 +70,20 @@ def pick_video_stream(container: av.container.InputContainer, name: str) -> av.V
     return streams[0]
 
 
+def check_decoder(stream: av.VideoStream, name: str) -> None:
+    """UnsupportedVideoError when this FFmpeg build has no decoder for the stream's codec (an
+    AVI with an unknown FourCC opens, but its stream has no codec context)."""
+    context = stream.codec_context
+    if context is not None and getattr(context, "codec", None) is not None:
+        return
+    tag = (getattr(stream, "codec_tag", "") or "").strip()
+    codec = f"codec {tag!r}" if tag else "an unknown codec (FourCC)"
+    raise UnsupportedVideoError(
+        f"{name!r}: its video stream uses {codec} that this FFmpeg build cannot decode; expected a common codec (H.264, HEVC, VP9, AV1, MPEG-4, ...). Re-encode it, "
+        "e.g. ffmpeg -i IN -c:v libx264 OUT.mp4."
+    )
+
+
 def normalise_rotation(degrees: float) -> int:
     """Rotation snapped to a multiple of 90 in (-180, 180]: 270 -> -90, -180 -> 180."""
     r = int(round(degrees / 90.0)) * 90 % 360
@@ -89,11 +108,18 @@ class PyAVReader(VideoReader):
             )
         self._name = str(self.source) if is_url(self.source) else str(check_video_path(self.source))
         self._container, self._stream = self._open_container()
-        self._reformatter = VideoReformatter()
+        # One reused scaler per output size: swscale keeps its context between frames.
+        self._reformatters: dict[tuple[int, int] | None, VideoReformatter] = {}
         self._warned_corrupt = False
         try:
             self._fresh: Iterator[av.VideoFrame] | None = self._first_frames()
             return self._describe()
+        except av.error.FFmpegError as exc:  # anything else FFmpeg refuses while probing
+            self._container.close()
+            raise CorruptVideoError(
+                f"{self._name!r}: FFmpeg failed while reading its first frames ({exc}); "
+                "expected a playable video. Re-download or re-export it."
+            ) from exc
         except BaseException:
             self._container.close()
             raise
@@ -105,6 +131,7 @@ class PyAVReader(VideoReader):
             raise open_error(self._name, exc) from exc
         try:
             stream = pick_video_stream(container, self._name)
+            check_decoder(stream, self._name)
         except BaseException:
             container.close()
             raise
@@ -208,15 +235,16 @@ class PyAVReader(VideoReader):
                 pts_s = float((frame.pts - self._start_pts) * time_base)
             yield pts_s, frame
 
-    def _to_rgb(self, frame: av.VideoFrame) -> np.ndarray:
+    def _to_rgb(self, frame: av.VideoFrame, size: tuple[int, int] | None) -> np.ndarray:
         width = height = None
         interpolation = None
-        if self.size is not None:
-            width, height = self.size
+        if size is not None:
+            width, height = size
             if self.rotation % 180:
                 width, height = height, width  # resize in coded orientation, then rotate
             interpolation = "AREA"  # area averaging: no aliasing when shrinking to model size
-        out = self._reformatter.reformat(
+        reformatter = self._reformatters.setdefault(size, VideoReformatter())
+        out = reformatter.reformat(
             frame, width=width, height=height, format="rgb24", interpolation=interpolation
         )
         return display_rgb(out.to_ndarray(), self.rotation)  # (H, W, 3)

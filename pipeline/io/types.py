@@ -36,4 +36,10 @@ class Frame:
 
     index: int
     pts_s: float
-    rgb: np.ndarray  # (H, W, 3) uint8, display orientation
+    rgb: np.ndarray  # (H, W, 3) uint8, display orientation, at the reader's `size`
+    model_rgb: np.ndarray | None = None  # (h, w, 3) at the reader's `model_size`, when asked
+
+    @property
+    def nbytes(self) -> int:
+        extra = 0 if self.model_rgb is None or self.model_rgb is self.rgb else self.model_rgb.nbytes
+        return self.rgb.nbytes + extra

@@ -1,0 +1,116 @@
+"""What a labelled video becomes: its `LabelResult`, and the files written for it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pipeline.checkpoint import LabelerBundle
+from pipeline.io.atomic import atomic_output
+from pipeline.label_options import LabelOptions
+from pipeline.labeler import LabelTrack
+from pipeline.outputs.subtitles import write_srt, write_vtt
+from pipeline.outputs.tracks import (
+    segment_table,
+    write_labels_csv,
+    write_segments_csv,
+    write_segments_json,
+)
+from pipeline.segments import merge_short_segments
+
+if TYPE_CHECKING:
+    from pipeline.label_job import VideoJob
+
+
+@dataclass
+class LabelResult:
+    """One labelled video: its track, the final labels and segments, and what was written."""
+
+    name: str
+    track: LabelTrack
+    labels: np.ndarray  # (T,) final labels (after --min-segment, when given)
+    segments: list[dict[str, Any]]  # see pipeline.outputs.tracks.segment_table
+    seconds: float
+    outputs: list[Path] = field(default_factory=list)
+    metrics: dict[str, float | None] | None = None
+
+    @property
+    def frames(self) -> int:
+        return len(self.labels)
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Fraction of frames per label, most frequent first."""
+        names = self.track.class_names
+        counts = np.bincount(self.labels, minlength=len(names)) / max(1, len(self.labels))
+        return {names[i]: float(counts[i]) for i in np.argsort(-counts) if counts[i] > 0}
+
+
+def model_card(bundle: LabelerBundle) -> dict[str, Any]:
+    """What a reader of the outputs needs to know about the model that made them."""
+    return {
+        "checkpoint": bundle.path,
+        "classes": list(bundle.class_names),
+        "encoder": bundle.encoder_spec.to_dict(),
+        "preprocessing": bundle.preprocessing.to_dict(),
+        "sampling": bundle.sampling.to_dict(),
+        "causal": bundle.causal,
+        "lookahead_frames": bundle.model.lookahead,
+        "sequence": bundle.model.settings.to_dict(),
+    }
+
+
+def finish_result(
+    track: LabelTrack, job: VideoJob, bundle: LabelerBundle, options: LabelOptions, seconds: float
+) -> LabelResult:
+    """Final labels, segments and metrics for `track`; every file output written."""
+    labels = track.labels
+    if options.min_segment > 1:
+        labels = merge_short_segments(labels, options.min_segment)
+    common = (track.frame_indices, track.pts_s, track.probs)
+    table = segment_table(*common, labels, track.class_names, fps=track.fps)
+    result = LabelResult(job.name, track, labels, table, seconds)
+    if job.gt is not None:
+        from pipeline.metrics import sequence_metrics
+
+        target = job.gt[np.clip(track.frame_indices, 0, len(job.gt) - 1)]
+        scores = sequence_metrics(labels, target, len(track.class_names))
+        result.metrics = {k: None if v != v else float(v) for k, v in scores.items()}  # NaN->None
+    if job.paths:
+        write_outputs(result, job, bundle, options)
+    return result
+
+
+def write_outputs(
+    result: LabelResult, job: VideoJob, bundle: LabelerBundle, options: LabelOptions
+) -> None:
+    """The tracks, segments, subtitles and metrics files (the video was written while
+    streaming)."""
+    track, ow, paths = result.track, options.overwrite, job.paths
+    common = (track.frame_indices, track.pts_s, track.probs)
+    write_labels_csv(paths["labels"], *common, list(track.class_names), result.labels, overwrite=ow)
+    min_segment = options.min_segment if options.min_segment > 1 else None
+    meta = {
+        "video": result.name,
+        "classes": list(track.class_names),
+        "post_processing": {"min_segment_frames": min_segment},
+        "model": bundle.path,
+        "sampling": job.sampling.to_dict(),
+        "frames": result.frames,
+        "command": list(options.command),
+        "model_card": model_card(bundle),
+    }
+    write_segments_csv(paths["segments_csv"], result.segments, overwrite=ow)
+    write_segments_json(paths["segments_json"], result.segments, meta, overwrite=ow)
+    write_vtt(paths["vtt"], result.segments, overwrite=ow)
+    write_srt(paths["srt"], result.segments, overwrite=ow)
+    if result.metrics is not None:
+        with atomic_output(paths["metrics"], overwrite=ow, mode="w") as fh:
+            json.dump(
+                {"video": result.name, "frames": result.frames, **result.metrics}, fh, indent=2
+            )
+    result.outputs = list(paths.values())

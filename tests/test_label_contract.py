@@ -1,0 +1,63 @@
+"""The labeling contract with the annotated video on: the encoder sees the same pixels whether
+or not a video is written, at any output scale and chunk size (real footage, both backends)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import label_video
+from pipeline.cli import main
+
+
+def _probs(path: Path) -> np.ndarray:
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return np.array([[float(r[k]) for k in r if k.startswith("p_")] for r in rows])
+
+
+def _label(video: Path, out: Path, *flags: str) -> np.ndarray:
+    args = ["label", str(video), "--out", str(out), "--quiet", "--end", "2.0", *flags]
+    assert main(args) == 0
+    return _probs(out / f"{video.stem}.labels.csv")
+
+
+@pytest.mark.parametrize("backend", ["pyav", "opencv"])
+def test_labels_do_not_depend_on_writing_the_video(bikes_mp4, tmp_path, backend):
+    common = ("--backend", backend)
+    without = _label(bikes_mp4, tmp_path / "no_video", "--no-video", *common)
+    with_video = _label(bikes_mp4, tmp_path / "video", *common)
+    half_size = _label(bikes_mp4, tmp_path / "half", "--scale", "0.5", *common)
+    assert without.shape == (50, 3)
+    assert np.abs(with_video - without).max() <= 1e-5
+    assert np.abs(half_size - without).max() <= 1e-5
+    assert (tmp_path / "video" / "bikes.annotated.mp4").is_file()
+
+
+def test_chunk_size_does_not_change_labels_with_the_video_on(bikes_mp4, tmp_path):
+    whole = _label(bikes_mp4, tmp_path / "whole", "--chunk-size", "4096")
+    for chunk in ("1", "7"):
+        chunked = _label(bikes_mp4, tmp_path / chunk, "--chunk-size", chunk)
+        assert np.abs(chunked - whole).max() <= 1e-5, chunk
+
+
+def test_a_small_buffer_changes_nothing_but_memory(bikes_mp4, tmp_path):
+    """A byte budget smaller than one frame still streams (one frame per step)."""
+    roomy = _label(bikes_mp4, tmp_path / "roomy")
+    tight = _label(bikes_mp4, tmp_path / "tight", "--buffer-mb", "1")
+    assert np.abs(roomy - tight).max() <= 1e-5
+
+
+def test_the_python_api_returns_the_track_and_writes_nothing_by_default(bikes_mp4, tmp_path):
+    result = label_video(bikes_mp4, end_s=2.0)
+    assert result.frames == 50 and result.outputs == []
+    assert result.track.probs.shape == (50, 3)
+    assert result.track.class_names == ("shot", "cut", "gradual")
+    assert result.segments[0]["start_frame"] == 0 and result.segments[-1]["end_frame"] == 50
+    cli = _label(bikes_mp4, tmp_path / "cli", "--no-video")
+    assert np.abs(result.track.probs - cli).max() <= 1e-6
+    written = label_video(bikes_mp4, out_dir=tmp_path / "api", end_s=2.0, video=False)
+    assert {p.name for p in written.outputs} >= {"bikes.labels.csv", "bikes.segments.json"}
