@@ -24,6 +24,9 @@ a labeling loop:
             trace = tracer(feats, state)      # BEFORE step(): it needs the state before the chunk
             logits, state = model.step(feats, state)
             gates.write(frames, pts_s, trace)  # one row per input frame of the chunk
+        tail = model.finish(state)            # look-ahead: repeated last frames, not traced
+
+A new video starts with `state=None` (the tracer then forgets its previous forget gate too).
 """
 
 from __future__ import annotations
@@ -107,7 +110,12 @@ def trace_chunk(
         x = model._inputs(feats, state.get("past"))  # (1, T, P): the model's own input path
         hc = (state["h"], state["c"]) if "h" in state else None  # each (L, 1, H)
         _, _, gates = cell.run(x, hc)
-    f = gates.forget[layer, 0].double().numpy()  # (T, H)
+        c_before = state["c"][layer, 0] if "c" in state else torch.zeros_like(gates.cell[0, 0, :1])
+
+    def top_layer(t: torch.Tensor) -> np.ndarray:  # (L, 1, T, H) -> (T, H) float64 on the CPU
+        return t[layer, 0].double().cpu().numpy()
+
+    f, belt = top_layer(gates.forget), top_layer(gates.cell)  # each (T, H)
     prev = f[:1] if previous_forget is None else np.asarray(previous_forget, np.float64)[None]
     delta = np.diff(np.concatenate([prev, f]), axis=0)  # (T, H): f_t - f_{t-1}
     k = min(top_k, f.shape[1])
@@ -115,15 +123,13 @@ def trace_chunk(
     top_delta = np.take_along_axis(delta, top, axis=1)  # (T, k)
     if previous_forget is None:  # the video's first frame has nothing to change from
         top[0], top_delta[0] = -1, 0.0
-    cell = gates.cell[layer, 0].double()  # (T, H)
-    c_before = state["c"][layer, 0].double()[None] if "c" in state else torch.zeros_like(cell[:1])
-    cell_change = torch.cat([c_before, cell]).diff(dim=0).abs().mean(1)  # (T,)
+    c_before = c_before.double().cpu().numpy().reshape(1, -1)  # (1, H): C before the chunk
     return GateTrace(
         forget=f.mean(1),
-        input=gates.input[layer, 0].double().mean(1).numpy(),
-        output=gates.output[layer, 0].double().mean(1).numpy(),
-        cell_norm=cell.norm(dim=1).numpy(),
-        cell_change=cell_change.numpy(),
+        input=top_layer(gates.input).mean(1),
+        output=top_layer(gates.output).mean(1),
+        cell_norm=np.linalg.norm(belt, axis=1),
+        cell_change=np.abs(np.diff(np.concatenate([c_before, belt]), axis=0)).mean(1),  # (T,)
         top_units=top,
         top_forget_delta=top_delta,
         last_forget=f[-1],
