@@ -26,9 +26,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from pipeline.checkpoint import load_labeler  # noqa: E402
+from pipeline.checkpoint import build_bundle_encoder, load_labeler  # noqa: E402
 from pipeline.features import FeatureCache, cached_features  # noqa: E402
-from pipeline.labeler import build_bundle_encoder  # noqa: E402
 from pipeline.models.gate_trace import GateTrace, GateTracer  # noqa: E402
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pipeline" / "assets" / "default.ckpt"
@@ -129,14 +128,24 @@ def summarize(windows: dict, mid: dict, offsets: np.ndarray, peak: int) -> dict:
     return out
 
 
-def plot(summary: dict, offsets: np.ndarray, lookahead: int, path: Path, title: str) -> None:
+KINDS = ("cut", "bikes.mp4 cut", "gradual", "hard negative")
+
+
+def plot(
+    summary: dict,
+    offsets: np.ndarray,
+    lookahead: int,
+    path: Path,
+    title: str,
+    kinds: tuple[str, ...] = KINDS,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    kinds = [k for k in ("cut", "bikes.mp4 cut", "gradual", "hard negative") if k in summary]
-    colors = {"cut": "C3", "bikes.mp4 cut": "C1", "gradual": "C0", "hard negative": "C2"}
+    kinds = [k for k in kinds if k in summary]
+    colors = {k: f"C{(3, 1, 0, 2, 4, 5, 6)[i % 7]}" for i, k in enumerate(kinds)}
     fig, axes = plt.subplots(len(SIGNALS), 1, figsize=(7.5, 10.5), sharex=True)
     for ax, s in zip(axes, SIGNALS, strict=True):
         mid = summary["mid-shot"][s]
@@ -157,6 +166,25 @@ def plot(summary: dict, offsets: np.ndarray, lookahead: int, path: Path, title: 
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
+
+
+def markdown_table(summary: dict, peak: int, kinds: tuple[str, ...] = KINDS) -> str:
+    """Each signal's largest deviation from mid-shot within offsets 0..peak, per event kind."""
+    lines = [
+        f"largest deviation from mid-shot within input offsets 0..{peak} of the event: value "
+        "(offset, z in mid-shot std, share of single events beyond mid-shot's 1%/99%)\n",
+        "| frames | events | " + " | ".join(HEADS.get(s, s) for s in SIGNALS) + " |",
+        "|---" * (len(SIGNALS) + 2) + "|",
+    ]
+    m = summary["mid-shot"]
+    lines.append(f"| mid-shot (mean ± std) | {m['forget']['frames']} frames | " + " | ".join(
+        f"{m[s]['mean']:.3f} ± {m[s]['std']:.3f}" for s in SIGNALS) + " |")  # fmt: skip
+    for kind in (k for k in kinds if k in summary):
+        r = summary[kind]
+        lines.append(f"| {kind} | {r['events']} | " + " | ".join(
+            f"{r[s]['peak_value']:.3f} ({r[s]['peak_offset']:+d}, z {r[s]['peak_z']:+.1f}, "
+            f"{100 * r[s]['events_beyond_mid_p99']:.0f}%)" for s in SIGNALS) + " |")  # fmt: skip
+    return "\n".join(lines)
 
 
 def bikes_path() -> Path:
@@ -203,20 +231,7 @@ def main() -> None:
     summary["offsets"] = offsets.tolist()
     summary["model"], summary["lookahead"] = args.model, model.lookahead
     print(f"model {args.model} (look-ahead {model.lookahead})")
-    print(f"largest deviation from mid-shot within input offsets 0..{args.peak} of the event:")
-    print("value (offset, z in mid-shot std, share of single events beyond mid-shot's 1%/99%)\n")
-    print("| frames | events | " + " | ".join(HEADS.get(s, s) for s in SIGNALS) + " |")
-    print("|---" * (len(SIGNALS) + 2) + "|")
-    m = summary["mid-shot"]
-    print(f"| mid-shot (mean ± std) | {m['forget']['frames']} frames | " + " | ".join(
-        f"{m[s]['mean']:.3f} ± {m[s]['std']:.3f}" for s in SIGNALS) + " |")  # fmt: skip
-    for kind in ("cut", "bikes.mp4 cut", "gradual", "hard negative"):
-        if kind in summary:
-            r = summary[kind]
-            print(f"| {kind} | {r['events']} | " + " | ".join(
-                f"{r[s]['peak_value']:.3f} ({r[s]['peak_offset']:+d}, z {r[s]['peak_z']:+.1f}, "
-                f"{100 * r[s]['events_beyond_mid_p99']:.0f}%)"
-                for s in SIGNALS) + " |")  # fmt: skip
+    print(markdown_table(summary, args.peak))
     if args.plot:
         title = f"gates of {Path(args.model).name} around events (mean over events)"
         plot(summary, offsets, model.lookahead, args.plot, title)
