@@ -24,13 +24,15 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling eval script
 
 import numpy as np  # noqa: E402
-from eval_film_events import accuracy_by_gap, predict_split  # noqa: E402
+from eval_film_events import VideoResult, accuracy_by_gap, predict_split  # noqa: E402
 
 from pipeline.checkpoint import load_labeler  # noqa: E402
 
 BUCKETS = {"<50": (0, 50), "50-200": (50, 201), "200-500": (201, 501), ">500": (501, 10**9)}
 CURVE_EDGES = (0, 25, 50, 100, 200, 300, 400, 500, 700, 900, 1200, 1600)
 KINDS = ("frame_only", "rnn", "gru", "lstm")
+# what holds each ambiguous frame's label (datasets/film_events): class ids -> mechanism
+MECHANISMS = {"flash state": (0, 1), "ball exit": (3, 4), "key": (7, 8)}
 NAMES = {"frame_only": "frame-only", "rnn": "RNN (tanh)", "gru": "GRU", "lstm": "LSTM"}
 
 
@@ -55,6 +57,18 @@ def count_runs(results, low: int, high: int) -> int:
     return total
 
 
+def by_mechanism(results) -> dict[str, dict[str, list]]:
+    """Accuracy and frame count per mechanism and gap bucket: {mechanism: {bucket: [acc, n]}}."""
+    out = {}
+    for name, classes in MECHANISMS.items():
+        only = [
+            VideoResult(r.name, r.pred, r.labels, r.ambiguous & np.isin(r.labels, classes), r.gap)
+            for r in results
+        ]
+        out[name] = {k: list(v) for k, v in accuracy_by_gap(only, BUCKETS).items()}
+    return out
+
+
 def score_all(data: Path, runs: dict[str, dict[str, Path]], split: str) -> dict:
     curve = {f"{a}-{b}": (a, b) for a, b in zip(CURVE_EDGES, CURVE_EDGES[1:], strict=False)}
     out: dict = {"buckets": {}, "curve_edges": list(CURVE_EDGES), "models": {}}
@@ -68,6 +82,7 @@ def score_all(data: Path, runs: dict[str, dict[str, Path]], split: str) -> dict:
                 "frame_accuracy": float(correct.mean()),
                 **{k: acc for k, (acc, _) in by_gap.items()},
                 "curve": [acc for acc, _ in accuracy_by_gap(results, curve).values()],
+                "mechanisms": by_mechanism(results),
             }
             if not out["buckets"]:
                 out["buckets"] = {
@@ -99,6 +114,23 @@ def table(scores: dict) -> str:
         + " | ".join(f"{b[k]['frames']} ({b[k]['runs']})" for k in BUCKETS)
         + " |"
     )
+    return "\n".join(lines)
+
+
+def mechanism_table(scores: dict) -> str:
+    """Accuracy by mechanism and gap bucket (mean ± std over seeds; frames in brackets)."""
+    lines = ["| model | mechanism | " + " | ".join(f"gap {b}" for b in BUCKETS) + " |"]
+    lines.append("|---" * (len(BUCKETS) + 2) + "|")
+    for kind in KINDS:
+        seeds = scores["models"].get(kind)
+        for mech in MECHANISMS if seeds else ():
+            cells = []
+            for b in BUCKETS:
+                accs = np.array([s["mechanisms"][mech][b][0] for s in seeds.values()], float)
+                n = next(iter(seeds.values()))["mechanisms"][mech][b][1]
+                spread = accs.std(ddof=1) if len(accs) > 1 else 0.0
+                cells.append(f"{accs.mean():.2f} ± {spread:.2f} ({n})" if n else "-")
+            lines.append(f"| {NAMES[kind]} | {mech} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -147,6 +179,8 @@ def main() -> None:
         raise SystemExit(f"no finished runs under {args.runs} (expected KIND/sSEED/DONE)")
     scores = score_all(args.data, runs, args.split)
     print(table(scores))
+    print()
+    print(mechanism_table(scores))
     if args.json:
         args.json.write_text(json.dumps(scores, indent=1))
     if args.plot:

@@ -138,6 +138,7 @@ def plot(
     path: Path,
     title: str,
     kinds: tuple[str, ...] = KINDS,
+    reference: str = "mid-shot",
 ) -> None:
     import matplotlib
 
@@ -150,7 +151,7 @@ def plot(
     for ax, s in zip(axes, SIGNALS, strict=True):
         mid = summary["mid-shot"][s]
         ax.axhspan(mid["mean"] - mid["std"], mid["mean"] + mid["std"], color="0.85",
-                   label="mid-shot mean ± std")  # fmt: skip
+                   label=f"{reference} mean ± std")  # fmt: skip
         ax.axhline(mid["mean"], color="0.5", lw=1)
         for k in kinds:
             n = summary[k]["events"]
