@@ -72,9 +72,13 @@ data/fe_long/dataset.json: | $(STAMP)
 
 film-events-cells: data/fe_long/dataset.json $(PLOTS)
 	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
-	FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" --data.input_size 64
+	FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" --data.input_size 64 \
+		--trainer.max_epochs 30
 	$(BIN)/python scripts/cells_by_gap.py --data data/fe_long --runs runs/fe_cells \
 		--plot docs/cells_by_gap.png --json runs/fe_cells/by_gap.json
+	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
+		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
+		--plot docs/gates_at_cues.png --json runs/fe_cells/gates_at_cues.json
 
 data/transitions_test/events.csv: | $(STAMP)
 	$(BIN)/python datasets/transitions/build.py --out data/transitions_test --split test --videos 100
