@@ -29,7 +29,7 @@ from eval_film_events import VideoResult, accuracy_by_gap, predict_split  # noqa
 from pipeline.checkpoint import load_labeler  # noqa: E402
 
 BUCKETS = {"<50": (0, 50), "50-200": (50, 201), "200-500": (201, 501), ">500": (501, 10**9)}
-CURVE_EDGES = (0, 25, 50, 100, 200, 300, 400, 500, 700, 900, 1200, 1600)
+CURVE_EDGES = (0, 25, 50, 100, 200, 350, 500, 750, 1000, 1600)
 KINDS = ("frame_only", "rnn", "gru", "lstm")
 # what holds each ambiguous frame's label (datasets/film_events): class ids -> mechanism
 MECHANISMS = {"flash state": (0, 1), "ball exit": (3, 4), "key": (7, 8)}
@@ -140,9 +140,9 @@ def plot(scores: dict, path: Path, title: str) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    edges = np.array(scores["curve_edges"])
-    mids = (edges[:-1] + edges[1:]) / 2
-    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    edges = np.array(scores["curve_edges"], dtype=float)
+    mids = np.sqrt(np.maximum(edges[:-1], edges[1] / 2) * edges[1:])  # geometric bin centres
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for i, kind in enumerate(KINDS):
         seeds = scores["models"].get(kind)
         if not seeds:
@@ -151,15 +151,18 @@ def plot(scores: dict, path: Path, title: str) -> None:
         mean, lo, hi = curves.mean(0), curves.min(0), curves.max(0)
         ax.plot(mids, mean, "o-", color=f"C{i}", label=f"{NAMES[kind]} ({len(seeds)} seeds)")
         ax.fill_between(mids, lo, hi, color=f"C{i}", alpha=0.18)
+    for x, n in zip(mids, scores.get("curve_frames", []), strict=False):
+        ax.text(x, 0.03, str(n), ha="center", fontsize=6, color="0.4")  # frames in the bin
     ax.axhline(0.5, color="0.5", lw=0.8, ls="--", label="chance of the 2-way choice")
-    ax.set_xscale("symlog", linthresh=50)
-    ax.set_xticks(edges[::1])
-    ax.set_xticklabels([str(e) for e in edges], fontsize=7)
+    ax.set_xscale("log")
+    ax.set_xticks(edges[1:])
+    ax.set_xticklabels([str(int(e)) for e in edges[1:]], fontsize=7)
+    ax.minorticks_off()
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("gap: frames since the deciding cue (bin edges)")
+    ax.set_xlabel("gap: frames since the deciding cue (bin edges; grey: ambiguous frames per bin)")
     ax.set_ylabel("accuracy on ambiguous frames")
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
