@@ -48,6 +48,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_extract_arguments(sub.add_parser("extract", help="encode a dataset into the feature cache"))
 
+    from pipeline.report.cli import add_report_arguments
+
+    add_report_arguments(sub.add_parser("report", help="write an HTML report of labelled outputs"))
+
     export = sub.add_parser(
         "export", help="strip a training checkpoint down to what labeling needs"
     )
@@ -81,6 +85,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         from pipeline.extract import run_extract
 
         return run_extract(args)
+    if args.command == "report":
+        from pipeline.report.cli import run_report
+
+        return run_report(args)
     if args.command == "export":
         from pipeline.checkpoint import export_checkpoint
 

@@ -56,14 +56,28 @@ def data_settings(args: argparse.Namespace) -> dict:
 
 
 def run_extract(args: argparse.Namespace) -> int:
+    """Fill the cache; under a distributed launcher every rank encodes its shard of the videos,
+    then rank 0 reads them all back (from the cache) to report and export."""
+    from pipeline import distributed
     from pipeline.data.datamodule import FrameDataModule
 
     data = FrameDataModule(**data_settings(args))
+    group = distributed.join()
+    try:
+        data.check_annotations(list(data.videos))
+        mine = group.share(sorted(data.videos))
+        decoded = sum(not hit for hit in data.encode_videos(mine))
+        decoded = sum(distributed.gather(group, decoded))  # also: every shard is in the cache
+    finally:
+        distributed.leave(group)
+    if not group.is_main:
+        return 0
     videos = data.all_videos()
     frames = sum(len(v.labels) for v in videos)
     print(
-        f"{len(videos)} videos, {frames} frames encoded with {data.encoder_spec.name}"
-        f"@{data.encoder_spec.input_size} -> {data.cache.cache_dir}"
+        f"{len(videos)} videos ({decoded} decoded now, {len(videos) - decoded} from cache), "
+        f"{frames} frames encoded with {data.encoder_spec.name}@{data.encoder_spec.input_size} "
+        f"-> {data.cache.cache_dir}"
     )
     if args.mstcn_out:
         data.export_mstcn(args.mstcn_out)

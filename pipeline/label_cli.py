@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.data.annotations import VIDEO_EXTENSIONS
-from pipeline.errors import ConfigError, FramelabelError
+from pipeline.errors import ConfigError
 from pipeline.label_options import DEFAULT_BUFFER_MB, LabelOptions
 
 if TYPE_CHECKING:
@@ -53,6 +53,11 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
         help="merge segments shorter than N frames in the tracks (offline; off by default)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write NAME.report.html per video and index.html (as `framelabel report`)",
+    )
     p.add_argument(
         "--buffer-mb",
         type=int,
@@ -119,9 +124,12 @@ def summary_line(r: LabelResult) -> str:
 
 
 def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
-    """Label every input; one summary line each; exit 1 if any failed."""
+    """Label every input (this rank's share of them, under a distributed launcher); one summary
+    line each; exit 1 if any failed. Inputs already done in the output folder are skipped."""
     # torch and the models load only when labeling actually runs (fast --help)
+    from pipeline import distributed
     from pipeline.api import load_job
+    from pipeline.batch import label_batch
     from pipeline.io.atomic import check_output_dir
 
     options = label_options(args, argv)
@@ -130,14 +138,25 @@ def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     if options.gt and len(sources) != 1:
         raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
     job = load_job(options)
-    failed = 0
-    for source in sources:
-        try:
-            result = job.run(source, output_name(source))
-            print(summary_line(result), file=sys.stderr if args.quiet else sys.stdout)
-        except FramelabelError as err:
-            failed += 1
-            print(f"framelabel label: {source}: {err}", file=sys.stderr)
-    if len(sources) > 1:
-        print(f"labelled {len(sources) - failed} of {len(sources)} inputs", file=sys.stderr)
-    return 1 if failed else 0
+    group = distributed.join()
+    try:
+        stream = sys.stderr if args.quiet else sys.stdout
+        named = [(source, output_name(source)) for source in sources]
+        counts = label_batch(job, named, group, lambda r: print(summary_line(r), file=stream))
+    finally:
+        distributed.leave(group)
+    if not group.is_main:
+        return 0  # the job's status, summary and report index come from rank 0
+    if args.report and counts.labelled + counts.skipped:
+        from pipeline.report import write_reports
+
+        pages = write_reports(options.out_dir, options.gt)
+        print(f"report: {pages[-1]}", file=sys.stderr)
+    if len(sources) > 1 or counts.skipped:
+        done = f", {counts.skipped} already done" if counts.skipped else ""
+        processes = f" by {group.world} processes" if group.world > 1 else ""
+        print(
+            f"labelled {counts.labelled} of {len(sources)} inputs{processes}{done}",
+            file=sys.stderr,
+        )
+    return 1 if counts.failed else 0

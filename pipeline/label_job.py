@@ -63,6 +63,7 @@ class VideoJob:
     gt: np.ndarray | None  # (frames,) truth by source frame, or None
     live: bool
     sampling: Sampling
+    overwrite: bool  # --overwrite, or leftovers of this input's interrupted run
 
 
 class LabelJob:
@@ -75,7 +76,7 @@ class LabelJob:
         self.labeler = StreamingLabeler(bundle.model, encoder, device, bundle.path)
         self.sampling = choose_sampling(bundle.sampling, options)
 
-    def output_paths(self, name: str) -> dict[str, Path]:
+    def output_paths(self, name: str, overwrite: bool = False) -> dict[str, Path]:
         """Final paths of every output for `name`; OutputExistsError before any work."""
         o = self.options
         if o.out_dir is None:
@@ -85,16 +86,19 @@ class LabelJob:
         ]
         paths = {k: o.out_dir / f"{name}{OUTPUT_SUFFIXES[k]}" for k in kinds}
         existing = [p.name for p in paths.values() if p.exists()]
-        if existing and not o.overwrite:
+        if existing and not overwrite:
             raise OutputExistsError(
                 f"outputs already exist in {o.out_dir}: {', '.join(existing)}; "
                 "pass --overwrite to replace them or choose another --out"
             )
         return paths
 
-    def run(self, source: str, name: str) -> LabelResult:
+    def run(self, source: str, name: str, replace_leftovers: bool = False) -> LabelResult:
+        """Label `source` into outputs named `name`. `replace_leftovers`: existing outputs are
+        known to come from an interrupted run of the same input, and are replaced."""
         started = time.perf_counter()
-        paths = self.output_paths(name)
+        overwrite = self.options.overwrite or replace_leftovers
+        paths = self.output_paths(name, overwrite)
         live = is_live(source)
         reader = open_video(
             int(source) if source.isdigit() else source,
@@ -107,12 +111,14 @@ class LabelJob:
         )
         with reader:
             gt = self._ground_truth(source, name, reader.info, live)
-            job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling)
+            job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling, overwrite)
             track = self._stream(reader, job)
         if not len(track):
+            o, length = self.options, job.info.duration_s
+            known = f"; the video is {length:.1f} s long" if length else ""
             raise ConfigError(
-                f"{source}: no frame in the requested range (--start {self.options.start_s}, "
-                f"--end {self.options.end_s}); expected times inside the video"
+                f"no frame between --start {o.start_s or 0:g} s and --end "
+                f"{'the end' if o.end_s is None else f'{o.end_s:g} s'}{known}: choose times inside it"
             )
         return finish_result(track, job, self.bundle, self.options, time.perf_counter() - started)
 
@@ -188,7 +194,7 @@ class LabelJob:
                 fps,
                 audio_from=info.path if info.has_audio and not job.live else None,
                 preset=o.preset,
-                overwrite=o.overwrite,
+                overwrite=job.overwrite,
                 audio_start_s=o.start_s or 0.0,
             )
         )

@@ -90,12 +90,13 @@ def write_outputs(
 ) -> None:
     """The tracks, segments, subtitles and metrics files (the video was written while
     streaming)."""
-    track, ow, paths = result.track, options.overwrite, job.paths
+    track, ow, paths = result.track, job.overwrite, job.paths
     common = (track.frame_indices, track.pts_s, track.probs)
     write_labels_csv(paths["labels"], *common, list(track.class_names), result.labels, overwrite=ow)
     min_segment = options.min_segment if options.min_segment > 1 else None
     meta = {
         "video": result.name,
+        "source": job.source if job.live else str(Path(job.source).resolve()),
         "classes": list(track.class_names),
         "post_processing": {"min_segment_frames": min_segment},
         "model": bundle.path,

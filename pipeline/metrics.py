@@ -262,3 +262,16 @@ def boundary_prf(
         "fp": fp,
         "fn": fn,
     }
+
+
+def run_starts(labels: np.ndarray | Sequence[int], label_ids: Iterable[int]) -> np.ndarray:
+    """Positions (int64) where a run of any of `label_ids` begins: the events that
+    `boundary_prf` scores (e.g. the first frame of each cut/gradual run).
+
+    Neighbouring runs of two different ids in `label_ids` form one run, as in a cut that
+    opens a dissolve. Position 0 counts when the sequence starts inside such a run.
+    """
+    arr = np.asarray(labels, dtype=np.int64).ravel()
+    inside = np.isin(arr, np.fromiter(label_ids, dtype=np.int64))  # (T,)
+    before = np.concatenate(([False], inside[:-1]))  # (T,) was the previous position inside
+    return np.flatnonzero(inside & ~before).astype(np.int64)

@@ -25,6 +25,8 @@ _LINKS = {
 TRAINER_DEFAULTS = {
     "max_epochs": 30,
     "log_every_n_steps": 5,
+    # the DataModule shards by rank itself (pipeline.data.sharding): no padded duplicates
+    "use_distributed_sampler": False,
 }
 
 # Best (by validation frame accuracy) and last checkpoints; `--checkpoint.*` tunes it.

@@ -1,5 +1,5 @@
 """`make demo`: make a video from real footage with several kinds of shot transitions, label it
-with the bundled default model, and print where every output went.
+with the bundled default model, write its report, and print where every output went.
 
     python scripts/demo.py [--out demo_out]
 
@@ -64,6 +64,8 @@ def main() -> int:
     from pipeline.cli import main as framelabel
 
     code = framelabel(["label", str(video), "--out", str(out), "--gt", str(gt), "--overwrite"])
+    if code == 0:  # the HTML report, and the .otio/.edl for editors
+        code = framelabel(["report", str(out), "--gt", str(gt)])
     if code != 0:
         return code
     segments = json.loads((out / "demo.segments.json").read_text())["segments"]
@@ -84,8 +86,8 @@ def main() -> int:
         f"edit {metrics['edit']:.1f}, F1@10 {metrics['f1@10']:.1f}"
     )
     print(
-        f"  open {out / 'demo.annotated.mp4'} in a browser or player "
-        f"(done in {time.perf_counter() - start:.0f} s)"
+        f"  open {out / 'demo.report.html'} in a browser (video, timeline, scores), or "
+        f"{out / 'demo.annotated.mp4'} in any player (done in {time.perf_counter() - start:.0f} s)"
     )
     return 0
 

@@ -1,4 +1,7 @@
-"""Frame encoders: real ImageNet weights on real photos, shapes, batching, freezing, errors."""
+"""Frame encoders: real ImageNet weights on real photos, shapes, batching, freezing, errors.
+
+Weight downloads, timm models and the lazy registry are in test_encoder_sources.py.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +39,12 @@ def _two_threads():
     torch.set_num_threads(min(2, before))
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Tests never touch the network: a missing pretrained file is an error, not a download."""
+    monkeypatch.setenv("FRAMELABEL_OFFLINE", "1")
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +117,21 @@ def test_lite0_mapping_reproduces_package_network(input_size):
         ours = encoder.classify(frame)
         reference = _reference_lite0_logits(package_sd, encoder.preprocess(frame).contiguous())
     assert (ours - reference).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize("input_size", [128, 224])
+def test_lite0_network_equals_timm_tf_efficientnet_lite0(lite0, input_size):
+    timm = pytest.importorskip("timm")
+    reference = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000)
+    reference.load_state_dict(lite0.model.state_dict(), strict=True)  # same names, same order
+    assert list(reference.state_dict()) == list(lite0.model.state_dict())
+    frames = torch.from_numpy(_random_frames(2, input_size, input_size, seed=3))
+    with torch.no_grad():
+        x = lite0.preprocess(frames)
+        ours = lite0.features(x)
+        theirs = reference.eval().forward_head(reference.forward_features(x), pre_logits=True)
+    assert ours.shape == (2, 1280)
+    assert (ours - theirs).abs().max().item() <= 1e-4
 
 
 def test_lite0_mapping_rejects_a_foreign_state_dict(lite0):
@@ -214,25 +238,41 @@ def test_gradients_flow_when_unfrozen():
 # --- Registry, weights sources and their errors -----------------------------------------------
 
 
+@pytest.mark.parametrize("name", ["efficientnet_lite0", "mobilenet_v3_small"])
+def test_random_weights_are_the_same_on_every_build_and_leave_the_rng_alone(name):
+    torch.manual_seed(123)
+    expected_next = torch.rand(3)
+    torch.manual_seed(123)
+    first = build_encoder(EncoderSpec(name, input_size=64, weights="none"))
+    assert torch.equal(torch.rand(3), expected_next)  # building drew nothing from the caller's RNG
+    second = build_encoder(EncoderSpec(name, input_size=64, weights="none"))
+    for (key, a), b in zip(first.state_dict().items(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b), key  # a frozen random encoder labels with its training features
+
+
 def test_registry_lists_lite0_and_torchvision_models():
     names = available_encoders()
-    assert names == sorted(ENCODERS)
+    assert names == sorted(names) and set(ENCODERS) <= set(names)
     assert {"efficientnet_lite0", "resnet18", "mobilenet_v3_large"} <= set(names)
 
 
 def test_unknown_encoder_name_lists_the_choices():
-    with pytest.raises(ConfigError, match="Unknown encoder 'resnet19'.*efficientnet_lite0"):
+    with pytest.raises(ConfigError, match="Unknown encoder 'resnet19'.*efficientnet_lite0") as info:
         build_encoder("resnet19")
+    assert "Did you mean 'resnet18'" in str(info.value) and "timm/" in str(info.value)
+    assert "\n" not in str(info.value)
 
 
-def test_missing_torchvision_weights_explains_the_fix(tmp_path, monkeypatch):
+def test_missing_torchvision_weights_offline_explains_the_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    expected = hub_cache_path(default_weights("resnet18"))
+    weights = default_weights("resnet18")
+    expected = hub_cache_path(weights)
     assert str(expected).startswith(str(tmp_path))
     with pytest.raises(ConfigError) as info:
         build_encoder(EncoderSpec("resnet18", weights="pretrained"))
     message = str(info.value)
-    assert str(expected) in message and "weights=" in message and "DEFAULT" in message
+    assert str(expected) in message and weights.url in message and "weights=" in message
+    assert "FRAMELABEL_OFFLINE" in message and "\n" not in message
 
 
 def test_torchvision_weights_load_from_hub_cache_and_from_a_path(tmp_path, monkeypatch):

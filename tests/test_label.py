@@ -120,22 +120,21 @@ def test_a_bad_input_does_not_stop_the_batch(trained, tmp_path, capsys):
     assert not list(out.glob("two*"))
 
 
-def test_existing_outputs_need_overwrite(trained, tmp_path, capsys):
+def test_a_rerun_skips_done_inputs_and_foreign_files_need_overwrite(trained, tmp_path, capsys):
     video = _video(tmp_path / "clip.mp4", 10)
-    args = [
-        "label",
-        str(video),
-        "--model",
-        str(trained["best"]),
-        "--no-video",
-        "--quiet",
-        "--out",
-        str(tmp_path / "out"),
-    ]
+    out = tmp_path / "out"
+    args = ["label", str(video), "--model", str(trained["best"]), "--no-video", "--quiet"]
+    args += ["--out", str(out)]
     assert main(args) == 0
+    written = (out / "clip.labels.csv").stat().st_mtime_ns
+    assert main(args) == 0  # recorded as done in the manifest: nothing to redo
+    assert "0 of 1 inputs, 1 already done" in capsys.readouterr().err
+    assert (out / "clip.labels.csv").stat().st_mtime_ns == written
+    (out / "manifest.jsonl").unlink()  # the outputs are now files framelabel did not record
     assert main(args) == 1
     assert "--overwrite" in capsys.readouterr().err
     assert main([*args, "--overwrite"]) == 0
+    assert (out / "clip.labels.csv").stat().st_mtime_ns != written
 
 
 def test_ground_truth_gives_metrics_and_a_second_ribbon(trained, tmp_path):
@@ -171,7 +170,8 @@ def test_interrupt_leaves_no_output_under_a_final_name(trained, tmp_path, monkey
     out = tmp_path / "out"
     code = _label(trained, str(video), "--quiet", "--chunk-size", "8", "--out", str(out))
     assert code == 130
-    assert list(out.iterdir()) == []
+    assert [p.name for p in out.iterdir()] == ["manifest.jsonl"]  # no output, no temp file
+    assert '"status": "started"' in (out / "manifest.jsonl").read_text().splitlines()[-1]
 
 
 def test_missing_default_model_or_bad_checkpoint_is_one_line(tmp_path, capsys):

@@ -4,6 +4,7 @@ or not a video is written, at any output scale and chunk size (real footage, bot
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -61,3 +62,16 @@ def test_the_python_api_returns_the_track_and_writes_nothing_by_default(bikes_mp
     assert np.abs(result.track.probs - cli).max() <= 1e-6
     written = label_video(bikes_mp4, out_dir=tmp_path / "api", end_s=2.0, video=False)
     assert {p.name for p in written.outputs} >= {"bikes.labels.csv", "bikes.segments.json"}
+
+
+def test_label_report_writes_the_review_page_in_the_same_run(bikes_mp4, tmp_path):
+    out = tmp_path / "out"
+    assert (
+        main(["label", str(bikes_mp4), "--out", str(out), "--quiet", "--end", "1.0", "--report"])
+        == 0
+    )
+    page = (out / "bikes.report.html").read_text()
+    assert "bikes.annotated.mp4" in page and (out / "index.html").is_file()
+    meta = json.loads((out / "bikes.segments.json").read_text())
+    assert Path(meta["source"]) == bikes_mp4.resolve()
+    assert meta["command"][:3] == ["framelabel", "label", str(bikes_mp4)]

@@ -17,6 +17,7 @@ from pipeline.metrics import (
     levenshtein,
     macro_f1,
     per_class_prf,
+    run_starts,
     segment_counts,
     sequence_metrics,
 )
@@ -206,3 +207,10 @@ def test_shape_and_range_errors_name_the_values() -> None:
         frame_accuracy(A([0, 1, 2]), A([0, 1]))
     with pytest.raises(ValueError, match="num_classes=2"):
         confusion_matrix(A([0, 2]), A([0, 1]), 2)
+
+
+def test_run_starts_merges_neighbouring_event_classes() -> None:
+    labels = [1, 0, 0, 1, 2, 0, 2, 2, 0]
+    assert run_starts(labels, [1, 2]).tolist() == [0, 3, 6]
+    assert run_starts(labels, [2]).tolist() == [4, 6]
+    assert run_starts([], [1]).tolist() == []

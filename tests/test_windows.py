@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 from torch.utils.data import DataLoader
 
-from pipeline.data.datamodule import EpochWindows, LabeledVideo, WindowDataset, pad_collate
+from pipeline.data.datamodule import LabeledVideo, WindowDataset, pad_collate
+from pipeline.data.sharding import EpochWindows
 
 
 def _dataset(count: int = 24) -> WindowDataset:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset
 
 from pipeline.data.annotations import (
     check_videos_exist,
@@ -26,6 +25,7 @@ from pipeline.data.annotations import (
     read_frame_labels,
 )
 from pipeline.data.mstcn import export_mstcn, read_ground_truth
+from pipeline.data.sharding import EpochWindows, EvaluationShard, ShuffledShard, rank_and_world
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
 from pipeline.features import FeatureCache, cached_features, cached_frames
@@ -103,24 +103,6 @@ class WindowDataset(Dataset):
         }
 
 
-class EpochWindows(Sampler[int]):
-    """Indices epoch * n ... epoch * n + n - 1: each epoch draws new windows. Lightning calls
-    `set_epoch` on a loader's sampler at the start of every epoch."""
-
-    def __init__(self, num_windows: int) -> None:
-        self.num_windows = num_windows
-        self.epoch = 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return self.num_windows
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(range(self.epoch * self.num_windows, (self.epoch + 1) * self.num_windows))
-
-
 class WholeVideoDataset(Dataset):
     def __init__(self, videos: list[LabeledVideo]):
         self.videos = videos
@@ -129,8 +111,9 @@ class WholeVideoDataset(Dataset):
         return len(self.videos)
 
     def __getitem__(self, i: int) -> dict:
-        v = self.videos[i]
-        return {"name": v.name, "inputs": v.inputs, "labels": v.labels}
+        # i >= len: padding of a distributed evaluation shard (see EvaluationShard)
+        v = self.videos[i % len(self.videos)]
+        return {"name": v.name, "inputs": v.inputs, "labels": v.labels, "duplicate": i >= len(self)}
 
 
 def pad_collate(items: list[dict]) -> dict:
@@ -148,6 +131,7 @@ def pad_collate(items: list[dict]) -> dict:
         "labels": labels,
         "lengths": lengths,
         "names": [it["name"] for it in items],
+        "duplicate": torch.tensor([bool(it.get("duplicate", False)) for it in items]),
     }
 
 
@@ -275,6 +259,11 @@ class FrameDataModule(L.LightningDataModule):
         )
         return LabeledVideo(name, inputs, labels_all[track.frame_indices]), hit
 
+    def encode_videos(self, names: list[str]) -> list[bool]:
+        """Fill the cache for `names` (a shard of a distributed extract); True where a video's
+        features were already cached."""
+        return [self._load_video(name)[1] for name in names]
+
     def load_split(self, split: str) -> list[LabeledVideo]:
         if split not in self._loaded:
             loaded = [self._load_video(name) for name in self.splits[split]]
@@ -330,9 +319,19 @@ class FrameDataModule(L.LightningDataModule):
             )
         return len(videos)
 
-    def setup(self, stage: str | None = None) -> None:
+    def _needed_splits(self, stage: str | None) -> tuple[str, ...]:
         needed = {"fit": ("train", "val"), "validate": ("val",), "test": ("test",)}
-        splits = needed.get(stage or "", SPLITS)
+        return needed.get(stage or "", SPLITS)
+
+    def prepare_data(self) -> None:
+        """Fill the feature cache once per machine before any process reads it (Lightning runs
+        this on local rank 0 only, then the other ranks wait), so ranks never race to decode."""
+        trainer = getattr(self, "trainer", None)
+        stage = getattr(getattr(trainer, "state", None), "fn", None)
+        self.setup(getattr(stage, "value", None))
+
+    def setup(self, stage: str | None = None) -> None:
+        splits = self._needed_splits(stage)
         self.check_annotations([n for split in splits for n in self.splits[split]])
         for split in splits:
             self.load_split(split)
@@ -343,27 +342,31 @@ class FrameDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         videos = self.load_split("train")
+        rank, world = rank_and_world()
         if self.window <= 0:
             return DataLoader(
                 WholeVideoDataset(videos),
                 batch_size=self.batch_size,
-                shuffle=True,
+                sampler=ShuffledShard(len(videos), self.seed, rank, world),
                 collate_fn=pad_collate,
             )
         total = sum(len(v.labels) for v in videos)
         count = self.windows_per_epoch or max(self.batch_size, 2 * total // self.window)
-        dataset = WindowDataset(videos, self.window, count, self.seed)
         return DataLoader(
-            dataset,
+            WindowDataset(videos, self.window, count, self.seed),
             batch_size=self.batch_size,
-            sampler=EpochWindows(count),
+            sampler=EpochWindows(count, rank, world),
             collate_fn=pad_collate,
         )
 
     def _whole(self, split: str) -> DataLoader:
         # keyword arguments: Lightning re-creates loaders (predict) from their init arguments
+        videos = self.load_split(split)
         return DataLoader(
-            WholeVideoDataset(self.load_split(split)), batch_size=1, collate_fn=pad_collate
+            WholeVideoDataset(videos),
+            batch_size=1,
+            sampler=EvaluationShard(len(videos), *rank_and_world()),
+            collate_fn=pad_collate,
         )
 
     def val_dataloader(self) -> DataLoader:

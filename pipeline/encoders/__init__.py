@@ -3,10 +3,11 @@
     encoder = build_encoder(EncoderSpec("efficientnet_lite0", input_size=160))
     feats = encoder.encode(frames_uint8_bhwc)  # (B, 1280) float32
 
-Importing this package registers every encoder in `ENCODERS`.
+Importing this package registers framelabel's own encoders in `ENCODERS`; torchvision and timm
+models are resolved by name in `build_encoder`, importing those libraries only then.
 """
 
-from pipeline.encoders import efficientnet_lite, torchvision_models  # noqa: F401  (registration)
+from pipeline.encoders import efficientnet_lite  # noqa: F401  (registration)
 from pipeline.encoders.base import (
     ENCODERS,
     EncoderSpec,
@@ -14,6 +15,8 @@ from pipeline.encoders.base import (
     Preprocessing,
     available_encoders,
     build_encoder,
+    register_encoder,
+    resolve_encoder,
 )
 
 __all__ = [
@@ -23,4 +26,6 @@ __all__ = [
     "Preprocessing",
     "available_encoders",
     "build_encoder",
+    "register_encoder",
+    "resolve_encoder",
 ]

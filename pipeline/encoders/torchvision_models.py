@@ -1,19 +1,19 @@
-"""Any torchvision classification model as a frame encoder, without network access.
+"""Any torchvision classification model as a frame encoder.
 
 The classifier layer (the last Linear/Conv2d producing the class logits) is replaced by an
 identity, so the feature is whatever fed it: the pooled penultimate activation for ResNets and
 EfficientNets, the hidden layer of MobileNetV3's two-layer head, the normalised token for ViT.
 
-Weights: "pretrained" loads torchvision's DEFAULT weights from the torch hub cache only (we
-never download: labeling machines are often offline), "none" is random init, and a path loads
-a torchvision-layout state dict file.
+Weights: "pretrained" is torchvision's DEFAULT weights, downloaded on first use into the torch
+hub cache as torchvision does (`FRAMELABEL_OFFLINE=1` turns that off), "none" is random init,
+and a path loads a torchvision-layout state dict file. This module imports torchvision, so
+`build_encoder` imports it only when a name is not one of framelabel's own encoders.
 """
 
 from __future__ import annotations
 
-import os
+from functools import cache
 from pathlib import Path
-from urllib.parse import urlparse
 
 import torch
 import torchvision
@@ -24,9 +24,9 @@ from pipeline.encoders.base import (
     FrameEncoder,
     Preprocessing,
     load_state_dict_file,
-    register_encoder,
     weights_file,
 )
+from pipeline.encoders.hub import fetch_to_hub_cache, hub_checkpoint_path
 from pipeline.errors import CheckpointError, ConfigError
 
 NUM_CLASSES = 1000
@@ -39,9 +39,10 @@ _INCEPTION_RANDOM = {"aux_logits": False, "init_weights": True}
 _SIZE_ARGUMENT = {"vit_": "image_size", "maxvit_": "input_size"}
 
 
-def torchvision_model_names() -> list[str]:
+@cache
+def torchvision_model_names() -> frozenset[str]:
     """Classification models torchvision can build (no detection/segmentation/video)."""
-    return torchvision.models.list_models(module=torchvision.models)
+    return frozenset(torchvision.models.list_models(module=torchvision.models))
 
 
 def default_weights(name: str) -> torchvision.models.WeightsEnum | None:
@@ -54,27 +55,18 @@ def default_weights(name: str) -> torchvision.models.WeightsEnum | None:
 
 def hub_cache_path(weights: torchvision.models.WeightsEnum) -> Path:
     """Where torch.hub keeps (or would keep) the downloaded file of `weights`."""
-    filename = os.path.basename(urlparse(weights.url).path)
-    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+    return hub_checkpoint_path(weights.url)
 
 
 def _pretrained_file(name: str) -> Path:
-    """The cached DEFAULT weights file of `name`; ConfigError with the fix if absent."""
+    """The DEFAULT weights file of `name`, from the torch hub cache or downloaded into it."""
     weights = default_weights(name)
     if weights is None:
         raise ConfigError(
-            f"torchvision has no pretrained weights for {name!r}; use weights='none' or a path."
+            f"torchvision has no pretrained weights for {name!r}; use weights='none' or a "
+            "state dict path."
         )
-    path = hub_cache_path(weights)
-    if not path.is_file():
-        raise ConfigError(
-            f"Pretrained weights for {name!r} are not in the torch hub cache (expected "
-            f"{str(path)!r}) and framelabel never downloads. Download them once on a machine "
-            f'with network: python -c "import torchvision; torchvision.models.get_model('
-            f"'{name}', weights='DEFAULT')\" (set TORCH_HOME to choose the cache), or pass "
-            f"weights=<path to {path.name}>."
-        )
-    return path
+    return fetch_to_hub_cache(weights.url, f"torchvision {name!r} ({weights})")
 
 
 def _builder_kwargs(spec: EncoderSpec, pretrained_layout: bool) -> dict:
@@ -196,7 +188,3 @@ class TorchvisionEncoder(FrameEncoder):
 def build_torchvision_encoder(spec: EncoderSpec) -> FrameEncoder:
     """Registry factory shared by every torchvision classification model name."""
     return TorchvisionEncoder(spec)
-
-
-for _name in torchvision_model_names():
-    register_encoder(_name, build_torchvision_encoder)

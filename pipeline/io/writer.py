@@ -1,8 +1,11 @@
-"""Streaming H.264 video writer (PyAV) with optional audio passthrough and atomic output.
+"""Streaming H.264 video writer (PyAV) with optional audio passthrough, chapters and atomic
+output.
 
 Frames are encoded as they arrive; nothing but the encoder's own look-ahead is held in memory.
 The file is written under a hidden temp name in the target folder and renamed on success, so an
 exception or Ctrl-C never leaves a half-written video behind (see `pipeline.io.atomic`).
+Chapters (`VideoWriter.set_chapters`, or `add_chapters` for a finished file) go into the
+container's chapter list, which players show as a chapter menu.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +23,7 @@ import av
 import numpy as np
 
 from pipeline.errors import ConfigError, NotAVideoError, VideoNotFoundError
-from pipeline.io.atomic import AtomicPath, not_writable_error
+from pipeline.io.atomic import AtomicPath, atomic_output, not_writable_error
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,73 @@ log = logging.getLogger(__name__)
 _MOV_SUFFIXES = {".mp4", ".m4v", ".mov"}
 # Largest fps denominator kept when a float rate is given: 29.97002997 -> 30000/1001.
 _MAX_FPS_DENOMINATOR = 100_000
+_CHAPTER_TIME_BASE = Fraction(1, 1000)  # chapter times are stored in milliseconds
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of a video: [start_s, end_s) seconds of the written video, and its title."""
+
+    start_s: float
+    end_s: float
+    title: str
+
+
+def _pyav_chapters(chapters: Sequence[Chapter]) -> list[dict]:
+    """`chapters` as the dicts `OutputContainer.set_chapters` takes; ValueError when they are
+    not in order or have no length."""
+    out, last_end = [], 0
+    for i, ch in enumerate(chapters):
+        start, end = round(ch.start_s * 1000), round(ch.end_s * 1000)
+        if start < last_end or end <= start:
+            raise ValueError(
+                f"chapter {i} [{ch.start_s}, {ch.end_s}) s is out of order or empty; expected "
+                "chapters in time order, each ending after it starts"
+            )
+        out.append(
+            {
+                "id": i + 1,
+                "start": start,
+                "end": end,
+                "time_base": _CHAPTER_TIME_BASE,
+                "metadata": {"title": str(ch.title)},
+            }
+        )
+        last_end = end
+    return out
+
+
+def read_chapters(path: str | os.PathLike[str]) -> list[Chapter]:
+    """The chapters stored in a media file, in seconds (empty when it has none)."""
+    with av.open(str(path)) as container:
+        found = container.chapters()
+    return [
+        Chapter(
+            float(c["start"] * c["time_base"]),
+            float(c["end"] * c["time_base"]),
+            c["metadata"].get("title", ""),
+        )
+        for c in found
+    ]
+
+
+def add_chapters(path: str | os.PathLike[str], chapters: Sequence[Chapter]) -> Path:
+    """Rewrite the video at `path` with `chapters` (replacing any it had), streams copied, not
+    re-encoded; the file is replaced atomically. Returns the path."""
+    entries = _pyav_chapters(chapters)
+    path = Path(path)
+    options = {"movflags": "+faststart"} if path.suffix.lower() in _MOV_SUFFIXES else {}
+    with av.open(str(path)) as src, atomic_output(path, overwrite=True, mode=None) as tmp:
+        kept = [s for s in src.streams if s.type in ("video", "audio")]  # old chapter tracks go
+        with av.open(str(tmp), mode="w", options=options) as dst:
+            copies = {s.index: dst.add_stream_from_template(s) for s in kept}
+            dst.set_chapters(entries)
+            for pkt in src.demux(kept):
+                if pkt.dts is None:
+                    continue  # demuxer flush packets carry no data
+                pkt.stream = copies[pkt.stream.index]
+                dst.mux(pkt)
+    return path
 
 
 def as_fraction_fps(fps: Fraction | float | int) -> Fraction:
@@ -163,6 +234,7 @@ class VideoWriter:
         self._target = AtomicPath(path, overwrite=overwrite)
         self._audio: _AudioSource | None = None
         self._container: av.container.OutputContainer | None = None
+        self._chapters: list[dict] = []
         self._closed = False
         try:
             self._open(crf, preset, threads)
@@ -255,6 +327,16 @@ class VideoWriter:
             pkt.stream = self._out_audio
             self._container.mux(pkt)
 
+    def set_chapters(self, chapters: Sequence[Chapter]) -> None:
+        """Store `chapters` (times on this video's clock: frame i at i/fps) in the file.
+
+        May be called any time before `close` (labels are known only once the frames are
+        written); a later call replaces the earlier list. ValueError when they are out of order.
+        """
+        if self._closed:
+            raise RuntimeError("set_chapters() on a VideoWriter that is already closed")
+        self._chapters = _pyav_chapters(chapters)
+
     def close(self) -> Path:
         """Flush the encoder, finish the file, rename it into place and return its final path."""
         if self._closed:
@@ -264,6 +346,8 @@ class VideoWriter:
                 log.warning("no frames were written to %s", self._target.final)
             self._mux_video(self._video.encode(None))  # flush x264's look-ahead
             self._mux_audio_until(float(self.frames_written / self.fps))
+            if self._chapters:  # the mp4 muxer writes them with the index, at the end
+                self._container.set_chapters(self._chapters)
             self._container.close()
         except BaseException:
             self.abort()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import lightning as L
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
 from pipeline.encoders import build_encoder
@@ -94,6 +96,7 @@ class FrameLabelerModule(L.LightningModule):
         self.val_f1 = MulticlassF1Score(average="macro", **metric_args)
         self.test_acc = MulticlassAccuracy(average="micro", **metric_args)
         self.test_f1 = MulticlassF1Score(average="macro", **metric_args)
+        self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
         self._sequences: list[tuple[np.ndarray, np.ndarray]] = []  # per-video (pred, target)
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
@@ -134,24 +137,42 @@ class FrameLabelerModule(L.LightningModule):
 
     def _eval_step(self, batch: dict, stage: str) -> None:
         loss, logits = self._shared_step(batch)
-        preds, labels = logits.argmax(-1), batch["labels"]  # (B, T)
-        acc, f1 = (self.val_acc, self.val_f1) if stage == "val" else (self.test_acc, self.test_f1)
-        acc.update(preds.flatten(), labels.flatten())
-        f1.update(preds.flatten(), labels.flatten())
-        for pred, label, length in zip(preds, labels, batch["lengths"], strict=True):
-            n = int(length)
-            self._sequences.append((pred[:n].cpu().numpy(), label[:n].cpu().numpy()))
+        acc, f1, mean_loss = (
+            (self.val_acc, self.val_f1, self.val_loss)
+            if stage == "val"
+            else (self.test_acc, self.test_f1, self.test_loss)
+        )
+        # Padding of a distributed shard is computed but not counted. Every rank logs the
+        # metric objects at every step all the same: their epoch-end sync is a collective.
+        if not batch["duplicate"].all():
+            preds, labels = logits.argmax(-1), batch["labels"]  # (B, T)
+            acc.update(preds.flatten(), labels.flatten())
+            f1.update(preds.flatten(), labels.flatten())
+            mean_loss.update(loss, weight=len(batch["inputs"]))
+            for pred, label, length in zip(preds, labels, batch["lengths"], strict=True):
+                n = int(length)
+                self._sequences.append((pred[:n].cpu().numpy(), label[:n].cpu().numpy()))
         bs = len(batch["inputs"])
-        self.log(f"{stage}/loss", loss, prog_bar=stage == "val", batch_size=bs)
+        self.log(f"{stage}/loss", mean_loss, prog_bar=stage == "val", batch_size=bs)
         self.log(f"{stage}/frame_acc", acc, prog_bar=True, batch_size=bs)
         self.log(f"{stage}/macro_f1", f1, batch_size=bs)
 
+    def _all_sequences(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every rank's (pred, target) videos: each rank evaluated a shard of the split."""
+        if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+            return self._sequences
+        shards: list = [None] * dist.get_world_size()
+        dist.all_gather_object(shards, self._sequences)
+        return [sequence for shard in shards for sequence in shard]
+
     def _log_segment_metrics(self, stage: str) -> None:
-        """Edit and F1@k need whole videos, so they are computed once per epoch."""
-        if self._sequences:
-            scores = aggregate(self._sequences, num_classes=self.hparams.num_classes)
-            for name in ("edit", "f1@10", "f1@25", "f1@50"):
-                self.log(f"{stage}/{name}", float(scores[name]))
+        """Edit and F1@k need whole videos, so they are computed once per epoch, over the
+        videos of every rank (the same value is logged everywhere)."""
+        sequences = self._all_sequences()
+        if sequences:
+            scores = aggregate(sequences, num_classes=self.hparams.num_classes)
+            for name in ("edit", "f1@10", "f1@25", "f1@50"):  # equal on every rank already
+                self.log(f"{stage}/{name}", float(scores[name]), sync_dist=True)
         self._sequences = []
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:

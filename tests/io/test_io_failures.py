@@ -113,4 +113,5 @@ def test_a_url_that_yields_no_frame_is_an_error_not_an_empty_result(tmp_path, ca
     errors = _errors(capsys)
     assert code == 1
     assert len(errors) == 1 and "read no frame" in errors[0] and "--backend pyav" in errors[0]
-    assert not list(out.iterdir())
+    assert [p.name for p in out.iterdir()] == ["manifest.jsonl"]  # the failure, recorded
+    assert '"status": "failed"' in (out / "manifest.jsonl").read_text().splitlines()[-1]

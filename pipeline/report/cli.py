@@ -1,0 +1,114 @@
+"""`framelabel report OUT_DIR [--gt FILE]`: a page per labelled video, an index, editor files.
+
+Each video is reported independently: one that fails prints one line and the others are still
+written; the exit code is 1 when any failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.errors import AnnotationError, FramelabelError
+from pipeline.outputs.editorial import MIN_CHAPTER_S
+from pipeline.report.build import (
+    INDEX_NAME,
+    ReportOptions,
+    VideoReport,
+    check_out_dir,
+    labelled_names,
+    report_video,
+)
+from pipeline.report.handoff import write_chapters, write_timelines
+from pipeline.report.index import write_index
+from pipeline.report.review import LOW_CONFIDENCE
+from pipeline.report.truth import DEFAULT_TOLERANCE
+
+
+def add_report_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("out_dir", metavar="OUT_DIR", help="the --out folder of framelabel label")
+    p.add_argument(
+        "--gt",
+        type=Path,
+        help="ground truth: an annotation file (segments CSV, per-frame CSV, MS-TCN .txt) or a "
+        "dataset folder",
+    )
+    p.add_argument("--videos", type=Path, help="folder of the source videos, if not in OUT_DIR")
+    p.add_argument("--name", action="append", help="report only this video (repeatable)")
+    p.add_argument(
+        "--low-confidence",
+        type=float,
+        default=LOW_CONFIDENCE,
+        help="confidence under which frames are flagged for a look",
+    )
+    p.add_argument(
+        "--boundary-classes",
+        help="comma-separated classes whose onsets are scored (default: all but the most "
+        "common true class)",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=int,
+        default=DEFAULT_TOLERANCE,
+        help="frames either side within which a predicted onset matches a true one",
+    )
+    p.add_argument("--no-editorial", action="store_true", help="skip NAME.otio and NAME.edl")
+    p.add_argument(
+        "--chapters",
+        action="store_true",
+        help="rewrite NAME.annotated.mp4 with one chapter per segment (streams copied)",
+    )
+    p.add_argument(
+        "--min-chapter",
+        type=float,
+        default=MIN_CHAPTER_S,
+        metavar="SECONDS",
+        help="segments shorter than this join the chapter before them",
+    )
+
+
+def _options(args: argparse.Namespace) -> ReportOptions:
+    classes = None
+    if args.boundary_classes is not None:
+        classes = tuple(c.strip() for c in args.boundary_classes.split(",") if c.strip())
+    return ReportOptions(
+        videos=args.videos,
+        low_confidence=args.low_confidence,
+        boundary_classes=classes,
+        tolerance=args.tolerance,
+    )
+
+
+def _one(out_dir: Path, name: str, args: argparse.Namespace) -> VideoReport:
+    """Page, editor files and chapters of one video; prints what was written."""
+    report = report_video(out_dir, name, args.gt, _options(args))
+    written = [report.page]
+    if not args.no_editorial:
+        written += write_timelines(report.video)
+    if args.chapters and (mp4 := write_chapters(report.video, args.min_chapter)) is not None:
+        written.append(mp4)
+    size_kb = report.page.stat().st_size / 1024
+    names = ", ".join(p.name for p in written[1:])
+    print(f"{name}: {report.page} ({size_kb:.0f} KB)" + (f"; {names}" if names else ""))
+    return report
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Report every labelled video in OUT_DIR (or those named); exit 1 if any failed."""
+    out_dir = check_out_dir(Path(args.out_dir))
+    if args.gt is not None and not args.gt.exists():
+        raise AnnotationError(
+            f"--gt {args.gt} does not exist; expected an annotation file or a dataset folder"
+        )
+    names = args.name or labelled_names(out_dir)
+    reports, failed = [], 0
+    for name in names:
+        try:
+            reports.append(_one(out_dir, name, args))
+        except FramelabelError as err:
+            failed += 1
+            print(f"framelabel report: {name}: {err}", file=sys.stderr)
+    if reports:
+        print(f"index: {write_index(out_dir / INDEX_NAME, reports)}")
+    return 1 if failed else 0

@@ -1,0 +1,82 @@
+"""The model card: what labelled this video, as (field, value) rows.
+
+Read from NAME.segments.json meta: `classes`, `model` (checkpoint path), `sampling`,
+`post_processing`, `frames`, and when `label` stores them, `command` (argv list) and
+`model_card` (a dict shown as is). Fields the meta lacks (encoder, input size, look-ahead) are
+read from the checkpoint's hyperparameters when that file is still there.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NOT_STORED = "not stored in segments.json (written by an older framelabel label)"
+
+
+def _fmt_sampling(sampling: Any) -> str:
+    if not isinstance(sampling, dict):
+        return "every frame"
+    if sampling.get("fps"):
+        return f"{sampling['fps']:g} frames/s"
+    stride = int(sampling.get("stride") or 1)
+    return "every frame" if stride == 1 else f"every {stride}th frame"
+
+
+def _checkpoint_fields(path: str | None) -> dict[str, str]:
+    """Encoder, input size, sequence model settings from the checkpoint, when readable."""
+    if not path or not Path(path).is_file():
+        return {}
+    import torch  # only torch: pipeline.checkpoint would also import every encoder
+
+    try:  # a checkpoint is untrusted input: tensors and plain types only
+        hp = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
+    except Exception as err:  # torch raises many types for bad files; all mean "unreadable"
+        log.warning("model card: cannot read %s (%s: %s)", path, type(err).__name__, err)
+        return {}
+    encoder = hp.get("encoder") or {}
+    size = (hp.get("preprocessing") or {}).get("size")
+    fields = {
+        "encoder": f"{encoder.get('name', '?')} (weights: {encoder.get('weights', '?')})",
+        "input size": "x".join(str(s) for s in size) if size else "?",
+        "feature dim": str(hp.get("feature_dim", "?")),
+        "sequence model": f"LSTM hidden {hp.get('hidden_size', '?')}, "
+        f"{hp.get('num_layers', 1)} layer(s), "
+        f"{'bidirectional' if hp.get('bidirectional') else 'causal'}",
+    }
+    if hp.get("lookahead") is not None:
+        fields["look-ahead"] = f"{hp['lookahead']} frames"
+    return fields
+
+
+def model_card(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows of the model card, most important first."""
+    rows: list[tuple[str, str]] = [
+        ("classes", ", ".join(str(c) for c in meta.get("classes", []))),
+        ("checkpoint", str(meta.get("model") or "unknown")),
+        ("sampling", _fmt_sampling(meta.get("sampling"))),
+    ]
+    card = meta.get("model_card")
+    if isinstance(card, dict):
+        rows += [(str(k), _text(v)) for k, v in card.items()]
+    else:
+        rows += list(_checkpoint_fields(meta.get("model")).items())
+    post = meta.get("post_processing") or {}
+    rows += [(f"post-processing: {k}", _text(v)) for k, v in post.items() if v is not None]
+    if meta.get("frames") is not None:
+        rows.append(("labelled frames", str(meta["frames"])))
+    command = meta.get("command")
+    rows.append(("command", shlex.join(map(str, command)) if command else NOT_STORED))
+    return rows
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,106 @@
+"""Editor hand-off: OTIO timeline and CMX 3600 EDL read back with OTIO, chapters with PyAV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+
+from pipeline.io.info import video_info
+from pipeline.io.writer import Chapter, VideoWriter, add_chapters, read_chapters
+from pipeline.outputs.editorial import chapters_from_segments, write_edl, write_otio
+from pipeline.outputs.tracks import segment_table
+from tests.synth import write_test_video
+
+FPS = 25.0
+
+
+def _segments() -> list[dict]:
+    """A real segment table: shot 0-39, cut 40, shot 41-89, gradual 90-99, shot 100-149."""
+    labels = np.zeros(150, dtype=np.int64)
+    labels[40] = 1
+    labels[90:100] = 2
+    probs = np.eye(3)[labels] * 0.9 + 0.1 / 3  # (T, 3)
+    frames = np.arange(150)
+    return segment_table(frames, frames / FPS, probs, labels, ["shot", "cut", "gradual"], fps=FPS)
+
+
+def test_otio_has_one_clip_per_segment_over_the_source(tmp_path: Path) -> None:
+    segments = _segments()
+    source = tmp_path / "film.mp4"
+    path = write_otio(tmp_path / "film.otio", segments, source, FPS)
+    timeline = otio.adapters.read_from_file(str(path))
+    clips = list(timeline.find_clips())
+    assert [c.name for c in clips] == ["shot", "cut", "shot", "gradual", "shot"]
+    for clip, seg in zip(clips, segments, strict=True):
+        rng = clip.source_range
+        assert rng.start_time.to_frames() == seg["start_frame"]
+        assert rng.duration.to_frames() == seg["end_frame"] - seg["start_frame"]
+        assert rng.start_time.rate == FPS
+        assert clip.media_reference.target_url == source.resolve().as_uri()
+        assert clip.metadata["framelabel"]["label"] == seg["label"]
+    assert timeline.duration().to_frames() == 150
+    markers = timeline.tracks[0].markers
+    assert [m.marked_range.start_time.to_frames() for m in markers] == [40, 41, 90, 100]
+    assert markers[0].name == "shot -> cut"
+
+
+def test_otio_ranges_stay_in_source_frames_when_labelling_started_late(tmp_path: Path) -> None:
+    segments = [
+        dict(s, start_frame=s["start_frame"] + 500, end_frame=s["end_frame"] + 500)
+        for s in _segments()
+    ]
+    timeline = otio.adapters.read_from_file(
+        str(write_otio(tmp_path / "a.otio", segments, None, FPS))
+    )
+    first = next(iter(timeline.find_clips()))
+    assert first.source_range.start_time.to_frames() == 500
+    assert isinstance(first.media_reference, otio.schema.MissingReference)
+    assert timeline.tracks[0].markers[0].marked_range.start_time.to_frames() == 40  # track time
+
+
+def test_edl_is_cmx_3600_with_one_event_per_segment(tmp_path: Path) -> None:
+    path = write_edl(tmp_path / "film.edl", _segments(), tmp_path / "film.mp4", FPS)
+    text = path.read_text()
+    assert text.startswith("TITLE: film")
+    assert "001 " in text and "005 " in text and "006 " not in text
+    back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=FPS)
+    durations = [c.source_range.duration.to_frames() for c in back.find_clips()]
+    assert durations == [40, 1, 49, 10, 50]
+
+
+def test_chapters_fold_short_segments_into_the_one_before() -> None:
+    chapters = chapters_from_segments(_segments(), min_length_s=1.0)
+    # shot 0-1.6 s (the cut at 1.6 s joins it), shot 1.64-3.6 s (+ the 0.4 s gradual), shot 4-6 s
+    assert [(c.start_s, c.end_s) for c in chapters] == [(0.0, 1.64), (1.64, 4.0), (4.0, 6.0)]
+    assert chapters[0].title.startswith("shot")
+    assert chapters_from_segments(_segments(), min_length_s=100.0) == []
+
+
+def test_video_writer_stores_chapters_pyav_reads_them(tmp_path: Path) -> None:
+    chapters = [Chapter(0.0, 1.0, "shot 0.0s"), Chapter(1.0, 2.0, "gradual 1.0s")]
+    with VideoWriter(tmp_path / "v.mp4", 64, 48, FPS) as writer:
+        for _ in range(50):
+            writer.write(np.zeros((48, 64, 3), np.uint8))
+        writer.set_chapters(chapters)  # known only once the labels are: after the frames
+    assert read_chapters(tmp_path / "v.mp4") == chapters
+    assert video_info(tmp_path / "v.mp4", count=True).frames == 50
+    with VideoWriter(tmp_path / "w.mp4", 64, 48, FPS) as writer:
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+        with pytest.raises(ValueError, match="out of order"):
+            writer.set_chapters([Chapter(1.0, 0.5, "ends before it starts")])
+    assert read_chapters(tmp_path / "w.mp4") == []
+
+
+def test_add_chapters_copies_the_streams_of_a_finished_video(tmp_path: Path) -> None:
+    path = write_test_video(tmp_path / "v.mp4", 40, audio=True)
+    before = video_info(path, count=True)
+    add_chapters(path, [Chapter(0.0, 0.8, "a"), Chapter(0.8, 1.6, "b")])
+    assert [c.title for c in read_chapters(path)] == ["a", "b"]
+    add_chapters(path, [Chapter(0.0, 1.6, "only")])  # replaces, never accumulates
+    assert [c.title for c in read_chapters(path)] == ["only"]
+    after = video_info(path, count=True)
+    assert (after.frames, after.has_audio, after.codec) == (before.frames, True, before.codec)
+    assert not list(tmp_path.glob(".*"))
