@@ -110,3 +110,13 @@ def test_gates_csv_round_trip(tmp_path):
     with pytest.raises(Exception, match="exists"):
         write_gates_csv(path, frames, pts, trace)
     assert not list(tmp_path.glob(".*part*"))  # no temp file left behind
+
+
+def test_the_report_reads_the_written_gates(tmp_path):
+    from pipeline.report.data import read_gates
+
+    trace = _traced(_model(), torch.randn(1, 30, 24), 7)
+    path = write_gates_csv(tmp_path / "clip.gates.csv", np.arange(30), np.arange(30) / 25, trace)
+    shown = read_gates(path)
+    assert shown is not None and np.array_equal(shown.frames, np.arange(30))
+    assert np.allclose(shown.values["forget"], trace.forget, atol=1e-6)
