@@ -6,6 +6,10 @@ by field; a file that does not fit names the mismatch.
 
 from __future__ import annotations
 
+import pickle
+import re
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,50 +41,127 @@ class LabelerBundle:
         return self.model.causal
 
 
+_REFUSED_GLOBAL = re.compile(r"GLOBAL ([\w.]+)|global ([\w.]+)")
+# What a damaged or foreign file makes the stored settings raise while they are rebuilt.
+_BAD_SETTINGS = (ConfigError, TypeError, ValueError, KeyError, AttributeError, IndexError)
+
+
+def _first_line(err: BaseException, limit: int = 160) -> str:
+    lines = str(err).strip().splitlines()
+    return (lines[0] if lines else type(err).__name__)[:limit]
+
+
 def read_checkpoint(path: str | Path) -> dict:
+    """The checkpoint's dict, read with `weights_only=True`: a pickle that asks to build any
+    other Python object (code execution) is refused before it runs, with one short line."""
     path = Path(path)
     if not path.is_file():
-        raise CheckpointError(f"checkpoint {str(path)!r} does not exist; pass --model PATH.ckpt")
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise CheckpointError(f"checkpoint {str(path)!r} {what}; pass --model PATH.ckpt")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about pickle protocols before failing
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise _refused(path, err) from err
     except Exception as err:  # torch raises many types for bad files; all mean "not loadable"
         raise CheckpointError(
             f"{path}: not a loadable framelabel checkpoint ({type(err).__name__}: "
-            f"{str(err).splitlines()[0][:160]}); pass a .ckpt written by `framelabel fit`"
+            f"{_first_line(err)}); the file is damaged or not a checkpoint: pass a .ckpt "
+            "written by `framelabel fit`"
         ) from err
+    if not isinstance(ckpt, dict):
+        raise CheckpointError(
+            f"{path}: holds a {type(ckpt).__name__}, not a checkpoint dict; pass a .ckpt "
+            "written by `framelabel fit`"
+        )
+    return ckpt
+
+
+def _checked_state(ckpt: dict, path: Path | str) -> dict[str, torch.Tensor]:
+    """The state dict, every entry a tensor with finite values (a bit flip can make NaN)."""
+    state = ckpt.get("state_dict", {})
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
+        raise CheckpointError(
+            f"{path}: its state_dict is not a mapping of names to tensors; the file is damaged "
+            "or was not written by `framelabel fit`"
+        )
+    for name, value in state.items():
+        if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            raise CheckpointError(
+                f"{path}: weight {name!r} holds NaN or infinite values; the file is damaged: "
+                "use another checkpoint or retrain"
+            )
+    return state
+
+
+def _refused(path: Path, err: pickle.UnpicklingError) -> CheckpointError:
+    """The one line for a pickle the weights-only loader will not read (nothing of it ran)."""
+    text = str(err)
+    found = _REFUSED_GLOBAL.search(text)
+    if found:
+        what = f"asks to build Python objects ({next(g for g in found.groups() if g)})"
+    else:
+        detail = [ln.strip() for ln in text.split("WeightsUnpickler error:")[-1].splitlines()]
+        what = f"is not a plain weights file ({next((d for d in detail if d), 'unreadable')})"
+    return CheckpointError(
+        f"{path}: refused: it {what}, which could run code when loaded; framelabel loads "
+        "weights and settings only. Pass a .ckpt written by `framelabel fit`, or re-save this "
+        "one from a trusted source"
+    )
 
 
 def load_labeler(path: str | Path) -> LabelerBundle:
+    """A validated bundle, or one CheckpointError naming the file and what does not fit."""
     ckpt = read_checkpoint(path)
+    try:
+        return _bundle(ckpt, path)
+    except CheckpointError:
+        raise
+    except (*_BAD_SETTINGS, RuntimeError, OverflowError, zipfile.BadZipFile) as err:
+        raise CheckpointError(
+            f"{path}: its stored settings are invalid ({type(err).__name__}: {_first_line(err)}); "
+            "the file is damaged or was not written by `framelabel fit`"
+        ) from err
+
+
+def _bundle(ckpt: dict, path: str | Path) -> LabelerBundle:
     hparams = ckpt.get("hyper_parameters", {})
+    if not isinstance(hparams, dict):
+        raise CheckpointError(f"{path}: hyper_parameters is not a mapping; the file is damaged")
     missing = [k for k in REQUIRED_HPARAMS if hparams.get(k) in (None, [])]
     if missing:
         raise CheckpointError(
             f"{path}: checkpoint lacks {missing}; it was not written by `framelabel fit` "
             "(retrain with framelabel fit --config ...)"
         )
-    state = ckpt.get("state_dict", {})
+    names, num_classes = hparams["class_names"], hparams["num_classes"]
+    if not (isinstance(names, (list, tuple)) and all(isinstance(n, str) for n in names)):
+        raise CheckpointError(f"{path}: class_names is {names!r:.80}, expected a list of names")
+    if not isinstance(num_classes, int) or len(names) != num_classes:
+        raise CheckpointError(f"{path}: {len(names)} class names for {num_classes!r} classes")
+    if not isinstance(hparams["feature_dim"], int) or not 0 < hparams["feature_dim"] < 1 << 20:
+        raise CheckpointError(f"{path}: feature_dim {hparams['feature_dim']!r} is invalid")
+    state = _checked_state(ckpt, path)
     model_state = {k[len("model.") :]: v for k, v in state.items() if k.startswith("model.")}
     encoder_state = {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
     try:  # every setting is a hyperparameter of the same name
         settings = SequenceSettings.from_hparams(hparams)
-    except (ConfigError, TypeError, ValueError) as err:
+        model = SequenceLabeler(hparams["feature_dim"], num_classes, settings)
+    except _BAD_SETTINGS as err:
         raise CheckpointError(f"{path}: stored model settings are invalid ({err})") from err
-    model = SequenceLabeler(hparams["feature_dim"], hparams["num_classes"], settings)
     try:
         model.load_state_dict(model_state)
     except RuntimeError as err:
         raise CheckpointError(
-            f"{path}: weights do not fit the stored model settings ({err})"
+            f"{path}: weights do not fit the stored model settings ({_first_line(err, 300)})"
         ) from err
     model.eval()
-    if len(hparams["class_names"]) != hparams["num_classes"]:
-        raise CheckpointError(
-            f"{path}: {len(hparams['class_names'])} class names for {hparams['num_classes']} classes"
-        )
     return LabelerBundle(
         model=model,
-        class_names=list(hparams["class_names"]),
+        class_names=list(names),
         encoder_spec=EncoderSpec.from_dict(hparams["encoder"]),
         preprocessing=Preprocessing.from_dict(hparams["preprocessing"]),
         sampling=Sampling.from_dict(hparams.get("sampling")),

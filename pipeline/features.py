@@ -7,13 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from pipeline.data.mstcn import CORRUPT_NPY_ERRORS
 from pipeline.encoders import FrameEncoder
 from pipeline.io.atomic import atomic_output
 from pipeline.io.reader import open_video
@@ -86,10 +86,13 @@ class FeatureCache:
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
-                if meta.get("key") != key:  # a hash collision or a hand-edited file
+                if not isinstance(meta, dict) or meta.get("key") != key:  # collision or edited
                     return None
-                return FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+                track = FeatureTrack(data["feats"], data["frame_indices"], data["pts_s"], meta)
+            _check_track(track)
+            return track
+        except CORRUPT_NPY_ERRORS as err:
+            # a damaged entry (a bit flip fails the zip CRC, a cut file its directory)
             log.warning("ignoring unreadable cache file %s (%s); recomputing", path, err)
             return None
 
@@ -105,6 +108,24 @@ class FeatureCache:
                 meta=np.array(json.dumps(track.meta)),
             )
         return path
+
+
+def _check_track(track: FeatureTrack) -> None:
+    """ValueError unless the arrays agree: (T, D) finite float32, (T,) indices and times."""
+    t = len(track.feats)
+    if (
+        track.feats.ndim != 2
+        or track.feats.dtype != np.float32
+        or track.frame_indices.shape != (t,)
+        or track.pts_s.shape != (t,)
+        or track.frame_indices.dtype.kind != "i"
+        or track.meta.get("frames") != t
+        or not np.isfinite(track.feats).all()
+    ):
+        raise ValueError(
+            f"arrays do not match: feats {track.feats.shape} {track.feats.dtype}, "
+            f"frame_indices {track.frame_indices.shape}, pts_s {track.pts_s.shape}"
+        )
 
 
 def encode_video(
@@ -178,7 +199,7 @@ def cached_frames(
     path = cache.path_for(video, key).with_suffix(".frames.u8")
     meta_path = path.with_suffix(".json")
     meta = _read_meta(meta_path)
-    if not (path.exists() and meta is not None and meta.get("key") == key):
+    if not _frames_entry_ok(path, meta, key, encoder.preprocessing.size):
         log.info("decoding %s (no cached frames for this preprocessing and sampling)", video)
         meta = _decode_frames_to(path, video, encoder, sampling, backend)
         meta["key"] = key
@@ -202,9 +223,26 @@ def cached_frames(
 
 def _read_meta(path: Path) -> dict | None:
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+    return meta if isinstance(meta, dict) else None
+
+
+def _frames_entry_ok(path: Path, meta: dict | None, key: dict, size: tuple[int, int]) -> bool:
+    """A frames entry is usable when its meta matches and the raw file has every byte."""
+    if meta is None or meta.get("key") != key:
+        return False
+    try:
+        count = len(meta["frame_indices"])
+        complete = (
+            count == len(meta["pts_s"]) and path.stat().st_size == count * size[0] * size[1] * 3
+        )
+    except (OSError, KeyError, TypeError):
+        return False
+    if not complete:
+        log.warning("ignoring incomplete cached frames %s; decoding again", path)
+    return complete
 
 
 def _decode_frames_to(

@@ -85,6 +85,15 @@ def finish_result(
     return result
 
 
+def recorded_source(source: str, out_dir: Path, live: bool) -> str:
+    """The input as the outputs name it: relative when it lies inside the output folder (the
+    folder moves with it), else absolute; a live source as given."""
+    if live:
+        return source
+    path, folder = Path(source).resolve(), out_dir.resolve()
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
 def write_outputs(
     result: LabelResult, job: VideoJob, bundle: LabelerBundle, options: LabelOptions
 ) -> None:
@@ -96,7 +105,7 @@ def write_outputs(
     min_segment = options.min_segment if options.min_segment > 1 else None
     meta = {
         "video": result.name,
-        "source": job.source if job.live else str(Path(job.source).resolve()),
+        "source": recorded_source(job.source, paths["labels"].parent, job.live),
         "classes": list(track.class_names),
         "post_processing": {"min_segment_frames": min_segment},
         "model": bundle.path,

@@ -32,14 +32,23 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.data.mstcn import lookup_class_id, read_ground_truth, read_mapping, read_text_lines
+from pipeline.data.mstcn import (
+    lookup_class_id,
+    read_ground_truth,
+    read_mapping,
+    read_text,
+    read_text_lines,
+    shorten,
+)
 from pipeline.errors import AnnotationError, ConfigError
 from pipeline.segments import Segment, segments_to_labels
 
@@ -67,7 +76,9 @@ def _read_classes_txt(path: Path) -> list[str]:
         if not name:
             continue
         if name in names:
-            raise AnnotationError(f"{path}:{line_no}: class {name!r} is listed twice; remove one")
+            raise AnnotationError(
+                f"{path}:{line_no}: class {shorten(name)} is listed twice; remove one"
+            )
         names.append(name)
     if not names:
         raise AnnotationError(f"{path} lists no class; write one class name per line")
@@ -113,14 +124,35 @@ def _video_key(value: str) -> str:
     return Path(value).stem if Path(value).suffix.lower() in VIDEO_EXTENSIONS else value
 
 
+@dataclass(frozen=True)
+class _CsvTable:
+    """A CSV file as read: canonical column name -> the file's spelling, and (line, record)."""
+
+    header: dict[str, str]
+    records: list[tuple[int, dict]]
+
+
+def _read_csv_table(path: Path) -> _CsvTable:
+    """Parse a CSV annotation file; AnnotationError naming file:line for text or CSV errors."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    try:
+        fieldnames = reader.fieldnames
+        records = [(reader.line_num, rec) for rec in reader]
+    except csv.Error as exc:  # a field past csv's size limit; DictReader.line_num lags a line
+        raise AnnotationError(
+            f"{path}:{max(reader.reader.line_num, 1)}: not valid CSV ({exc}); expected comma-separated "
+            "values, one segment or frame per line"
+        ) from exc
+    return _CsvTable(_normalised_header(fieldnames, path), records)
+
+
 def _segment_csv_videos(path: Path) -> set[str]:
     """Video names that a segments CSV with a `video` column mentions (empty without one)."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        column = _normalised_header(reader.fieldnames, path).get("video")
-        if column is None:
-            return set()
-        return {_video_key(row[column] or "") for row in reader} - {""}
+    table = _read_csv_table(path)
+    column = table.header.get("video")
+    if column is None:
+        return set()
+    return {_video_key(rec[column] or "") for _, rec in table.records} - {""}
 
 
 def annotated_video_names(root: Path) -> set[str]:
@@ -187,13 +219,26 @@ class _Row:
 def _number(value: str | None, kind: type, where: str, column: str) -> float:
     """Parse a frame number (int) or a time (float) cell, AnnotationError when it is not one."""
     expected = "an integer frame number" if kind is int else "a time in seconds"
+    if value is None:
+        raise AnnotationError(f"{where}: the {column} cell is missing, expected {expected}")
     try:
         number = kind((value or "").strip())
     except ValueError:
         number = float("nan")
-    if not np.isfinite(number):
-        raise AnnotationError(f"{where}: {column} is {value!r}, expected {expected}")
+    if not (isinstance(number, int) or math.isfinite(number)):  # an int is finite however large
+        raise AnnotationError(f"{where}: {column} is {shorten(value)}, expected {expected}")
     return number
+
+
+def _show(number: float) -> str:
+    """A frame number or time for a message: huge values in short scientific notation."""
+    return (
+        f"{number:.3g}"
+        if abs(number) >= 1e12
+        else f"{number:g}"
+        if isinstance(number, float)
+        else str(number)
+    )
 
 
 def _check_and_paint(
@@ -202,16 +247,18 @@ def _check_and_paint(
     """Validate segment rows (order, overlap, range) and paint them into a (T,) label array."""
     unit = "frame" if pts_s is None else "second"
     rows = sorted(rows, key=lambda r: (r.start, r.end))
-    for prev, row in zip([None, *rows[:-1]], rows, strict=True):
+    for prev, row in zip([None, *rows], rows, strict=False):
+        start, end = _show(row.start), _show(row.end)
         if row.end <= row.start:
             raise AnnotationError(
-                f"{path}:{row.line}: segment ends ({row.end}) at or before its start "
-                f"({row.start}); ends are exclusive, so a one-{unit} segment is start, start+1"
+                f"{path}:{row.line}: segment ends ({end}) at or before its start "
+                f"({start}); ends are exclusive, so a one-{unit} segment is start, start+1"
             )
         if prev is not None and row.start < prev.end:
             raise AnnotationError(
-                f"{path}:{row.line}: segment [{row.start}, {row.end}) overlaps the one on line "
-                f"{prev.line} [{prev.start}, {prev.end}); a frame can have one label only"
+                f"{path}:{row.line}: segment [{start}, {end}) overlaps the one on line "
+                f"{prev.line} [{_show(prev.start)}, {_show(prev.end)}); a frame can have one "
+                "label only"
             )
     if pts_s is None:
         return _paint_frame_rows(rows, path, num_frames, fill)
@@ -223,7 +270,7 @@ def _paint_frame_rows(rows: list[_Row], path: Path, num_frames: int, fill: int) 
     for row in rows:
         if row.start < 0 or row.end > num_frames:
             raise AnnotationError(
-                f"{path}:{row.line}: segment [{int(row.start)}, {int(row.end)}) runs outside "
+                f"{path}:{row.line}: segment [{_show(row.start)}, {_show(row.end)}) runs outside "
                 f"the video, which has {num_frames} frames (0..{num_frames - 1}); "
                 "check that the annotation belongs to this video and that end_frame is exclusive"
             )
@@ -238,7 +285,7 @@ def _paint_time_rows(rows: list[_Row], path: Path, pts_s: np.ndarray, fill: int)
     for row in rows:
         if row.start > last_pts_s:
             raise AnnotationError(
-                f"{path}:{row.line}: segment starts at {row.start} s, after the last of the "
+                f"{path}:{row.line}: segment starts at {_show(row.start)} s, after the last of the "
                 f"video's {len(pts_s)} frames ({last_pts_s:.3f} s); check the video and units"
             )
         # searchsorted assumes pts increase, which holds in presentation order.
@@ -254,7 +301,7 @@ def _paint_time_rows(rows: list[_Row], path: Path, pts_s: np.ndarray, fill: int)
 def _normalised_header(fieldnames: list[str] | None, path: Path) -> dict[str, str]:
     """Map canonical column names to the file's own spelling (stripped, time aliases)."""
     if not fieldnames:
-        raise AnnotationError(f"{path} is empty; expected a header line")
+        raise AnnotationError(f"{path}:1: the file is empty; expected a header line")
     header = {}
     for raw in fieldnames:
         name = raw.strip().lower()
@@ -270,7 +317,7 @@ def _csv_format(header: dict[str, str], path: Path) -> str:
             return fmt
     closest = min(missing, key=lambda fmt: len(missing[fmt]))
     raise AnnotationError(
-        f"{path}:1: header {list(header.values())} lacks column(s) {missing[closest]} of the "
+        f"{path}:1: header {shorten(list(header.values()), 120)} lacks column(s) {missing[closest]} of the "
         f"{closest} format; expected [video,]start_frame,end_frame,label or "
         "[video,]start_time,end_time,label (segments) or frame,label,... (per frame)"
     )
@@ -285,29 +332,26 @@ def _read_csv(
     fill: int,
 ) -> np.ndarray:
     """Read a segments CSV (with or without a video column) or a per-frame CSV."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        header = _normalised_header(reader.fieldnames, path)
-        fmt = _csv_format(header, path)
-        if fmt == "per-frame":
-            return _read_per_frame_rows(reader, header, path, lookup, num_frames)
-        use_pts = None
-        if fmt == "seconds":
-            if pts_s is None:
-                raise AnnotationError(
-                    f"{path} gives times in seconds; reading it needs the video's frame "
-                    "timestamps (pass pts_s), or rewrite it with start_frame,end_frame"
-                )
-            use_pts = np.asarray(pts_s, dtype=np.float64)
-            if use_pts.shape != (num_frames,):
-                raise ValueError(f"pts_s must be ({num_frames},), got {use_pts.shape}")
-        rows = _segment_rows(reader, header, path, lookup, use_pts is not None, video)
+    table = _read_csv_table(path)
+    fmt = _csv_format(table.header, path)
+    if fmt == "per-frame":
+        return _read_per_frame_rows(table, path, lookup, num_frames)
+    use_pts = None
+    if fmt == "seconds":
+        if pts_s is None:
+            raise AnnotationError(
+                f"{path} gives times in seconds; reading it needs the video's frame "
+                "timestamps (pass pts_s), or rewrite it with start_frame,end_frame"
+            )
+        use_pts = np.asarray(pts_s, dtype=np.float64)
+        if use_pts.shape != (num_frames,):
+            raise ValueError(f"pts_s must be ({num_frames},), got {use_pts.shape}")
+    rows = _segment_rows(table, path, lookup, use_pts is not None, video)
     return _check_and_paint(rows, path, num_frames, use_pts, fill)
 
 
 def _segment_rows(
-    reader: csv.DictReader,
-    header: dict[str, str],
+    table: _CsvTable,
     path: Path,
     lookup: dict[str, int],
     in_seconds: bool,
@@ -316,10 +360,11 @@ def _segment_rows(
     """Parse segment rows, keeping only those of `video` when the file has a video column."""
     start_col, end_col = TIME_COLUMNS if in_seconds else FRAME_COLUMNS
     kind = float if in_seconds else int
+    header = table.header
     rows: list[_Row] = []
     row_videos: set[str] = set()
-    for rec in reader:
-        where = f"{path}:{reader.line_num}"
+    for line, rec in table.records:
+        where = f"{path}:{line}"
         if "video" in header:
             name = _video_key(rec[header["video"]] or "")
             row_videos.add(name)
@@ -328,20 +373,21 @@ def _segment_rows(
         start = _number(rec[header[start_col]], kind, where, start_col)
         end = _number(rec[header[end_col]], kind, where, end_col)
         label = lookup_class_id((rec[header["label"]] or "").strip(), lookup, where)
-        rows.append(_Row(reader.line_num, start, end, label))
+        rows.append(_Row(line, start, end, label))
     if video is None and len(row_videos) > 1:
-        raise AnnotationError(f"{path} annotates {sorted(row_videos)}; say which (video=NAME)")
+        raise AnnotationError(
+            f"{path} annotates {shorten(sorted(row_videos), 120)}; say which (video=NAME)"
+        )
     if video is not None and row_videos and not rows:
         raise AnnotationError(
-            f"{path} has rows for {sorted(row_videos)} but none for video {video!r}; "
+            f"{path} has rows for {shorten(sorted(row_videos), 120)} but none for video {video!r}; "
             "fix the video column (a name is the file name without extension)"
         )
     return rows
 
 
 def _read_per_frame_rows(
-    reader: csv.DictReader,
-    header: dict[str, str],
+    table: _CsvTable,
     path: Path,
     lookup: dict[str, int],
     num_frames: int,
@@ -350,18 +396,21 @@ def _read_per_frame_rows(
 
     Frames the file skips were not labeled (sampling), so they are -1 even with a background.
     """
+    header = table.header
     out = np.full(num_frames, -1, dtype=np.int64)
     last_frame, count = -1, 0
-    for rec in reader:
-        where = f"{path}:{reader.line_num}"
+    for line, rec in table.records:
+        where = f"{path}:{line}"
         frame = int(_number(rec[header["frame"]], int, where, "frame"))
+        if frame < 0:
+            raise AnnotationError(f"{where}: frame {_show(frame)} is negative; frames count from 0")
         if frame <= last_frame:
             raise AnnotationError(
                 f"{where}: frame {frame} follows frame {last_frame}; frames must increase"
             )
         if frame >= num_frames:
             raise AnnotationError(
-                f"{where}: frame {frame} is past the end of the video, which has {num_frames} "
+                f"{where}: frame {_show(frame)} is past the end of the video, which has {num_frames} "
                 "frames; check that this file belongs to this video"
             )
         out[frame] = lookup_class_id((rec[header["label"]] or "").strip(), lookup, where)

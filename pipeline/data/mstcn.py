@@ -11,6 +11,8 @@ framelabel itself keeps features as (T, D); the transpose happens only here.
 from __future__ import annotations
 
 import difflib
+import tokenize
+import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -19,13 +21,74 @@ import numpy as np
 from pipeline.errors import AnnotationError, OutputExistsError
 from pipeline.io.atomic import atomic_output
 
+# What np.load raises on a damaged .npy/.npz: a bad zip, a header that no longer parses
+# (tokenize/ast errors), a shape too large to allocate, missing members.
+CORRUPT_NPY_ERRORS = (
+    OSError,
+    ValueError,
+    KeyError,
+    TypeError,
+    EOFError,
+    SyntaxError,
+    MemoryError,
+    tokenize.TokenError,
+    zipfile.BadZipFile,
+)
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file (a BOM, as Excel writes, is accepted) with its line ends as written.
+
+    Any other encoding is an AnnotationError naming the file and the line of the first byte
+    that is not UTF-8: latin-1 and UTF-16 files are common exports and must not be misread.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise AnnotationError(
+            f"cannot read {path} ({exc.strerror or exc}); check the path and its permissions"
+        ) from exc
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise AnnotationError(
+            f"{path}:1: the file is UTF-16 text; expected UTF-8. Re-save it as UTF-8 "
+            "(in Excel: 'CSV UTF-8')"
+        )
+    if b"\x00" in raw:  # before decoding: UTF-16 without a byte-order mark is full of NULs
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        raise AnnotationError(
+            f"{path}:{line}: contains a NUL byte; expected UTF-8 text (is it binary, or UTF-16 "
+            "without a byte-order mark?). Re-save the file as UTF-8"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise AnnotationError(
+            f"{path}:{line}: byte 0x{raw[exc.start]:02x} is not UTF-8 (a latin-1 or other "
+            "legacy encoding?); expected UTF-8 text. Re-save the file as UTF-8"
+        ) from exc
+    return text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split at \\n, \\r\\n or \\r only (str.splitlines also splits at form feeds and
+    Unicode separators, which would shift every later line number)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line end does not start another line
+    return lines
+
 
 def read_text_lines(path: Path) -> list[str]:
-    """Lines of a UTF-8 text file, AnnotationError when it cannot be read as text."""
-    try:
-        return path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AnnotationError(f"cannot read {path} as UTF-8 text ({exc}); re-save it") from exc
+    """Lines of a UTF-8 text file, AnnotationError naming file:line when it is not UTF-8 text."""
+    return split_lines(read_text(path))
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """repr(value), cut to `limit` characters: an error message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 def lookup_class_id(name: str, lookup: dict[str, int], where: str) -> int:
@@ -35,7 +98,7 @@ def lookup_class_id(name: str, lookup: dict[str, int], where: str) -> int:
     close = difflib.get_close_matches(name, list(lookup), n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     raise AnnotationError(
-        f"{where}: unknown class {name!r}; known classes: {', '.join(lookup)}.{hint} "
+        f"{where}: unknown class {shorten(name)}; known classes: {', '.join(lookup)}.{hint} "
         "Fix the label or add the class to the class list (classes.txt / mapping.txt)"
     )
 
@@ -48,19 +111,19 @@ def read_mapping(path: Path) -> list[str]:
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
-        if len(parts) != 2 or not parts[0].isdigit():
+        if len(parts) != 2 or not (parts[0].isascii() and parts[0].isdigit()):
             raise AnnotationError(
-                f"{path}:{line_no}: expected 'id name' (e.g. '0 background'), got {line!r}"
+                f"{path}:{line_no}: expected 'id name' (e.g. '0 background'), got {shorten(line)}"
             )
         class_id, name = int(parts[0]), parts[1].strip()
         if class_id in by_id or name in by_id.values():
             raise AnnotationError(
-                f"{path}:{line_no}: id {class_id} or name {name!r} appears twice; keep one"
+                f"{path}:{line_no}: id {class_id} or name {shorten(name)} appears twice; keep one"
             )
         by_id[class_id] = name
     if not by_id or sorted(by_id) != list(range(len(by_id))):
         raise AnnotationError(
-            f"{path}: class ids are {sorted(by_id)}, expected 0..{max(len(by_id) - 1, 0)} "
+            f"{path}: class ids are {shorten(sorted(by_id))}, expected 0..{max(len(by_id) - 1, 0)} "
             "with no gaps; renumber the lines"
         )
     return [by_id[i] for i in range(len(by_id))]
@@ -79,9 +142,10 @@ def read_ground_truth(
     while lines and not lines[-1].strip():
         lines.pop()
     if num_frames is not None and len(lines) != num_frames:
+        first_wrong = min(len(lines), num_frames) + 1  # the first missing or extra line
         raise AnnotationError(
-            f"{path} has {len(lines)} label lines but the video has {num_frames} frames; "
-            "MS-TCN ground truth needs exactly one line per frame"
+            f"{path}:{first_wrong}: {len(lines)} label lines but the video has {num_frames} "
+            "frames; MS-TCN ground truth needs exactly one line per frame"
         )
     lookup = {name: i for i, name in enumerate(class_names)}
     ids = [lookup_class_id(line.strip(), lookup, f"{path}:{i}") for i, line in enumerate(lines, 1)]
@@ -178,8 +242,11 @@ def import_mstcn(
         name = feats_path.stem
         try:
             stored = np.load(feats_path, allow_pickle=False)  # untrusted input: no pickles
-        except (OSError, ValueError) as exc:
-            raise AnnotationError(f"cannot read {feats_path} as a .npy array ({exc})") from exc
+        except CORRUPT_NPY_ERRORS as exc:
+            raise AnnotationError(
+                f"cannot read {feats_path} as a .npy array ({type(exc).__name__}: {shorten(str(exc))}); "
+                "re-export it"
+            ) from exc
         if stored.ndim != 2:
             raise AnnotationError(f"{feats_path} has shape {stored.shape}, expected (D, T)")
         feats = np.ascontiguousarray(stored.T, dtype=np.float32)  # (T, D)

@@ -9,6 +9,7 @@ the temp file behind either. The temp file lives in the target folder so the fin
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -99,6 +100,11 @@ class AtomicPath:
             self.tmp.unlink()
 
 
+# Write errors that always mean "this output cannot be written", whatever the caller was doing:
+# a full disk, a file-size limit, a quota, a read-only filesystem.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS})
+
+
 def not_writable_error(path: str | os.PathLike[str], exc: OSError) -> OutputNotWritableError:
     """An OutputNotWritableError for an OSError raised while creating `path`."""
     return OutputNotWritableError(
@@ -142,8 +148,13 @@ def atomic_output(
                 fh = open(target.tmp, open_mode, encoding=encoding)  # noqa: SIM115
             except OSError as exc:
                 raise not_writable_error(target.final, exc) from exc
-            with fh:
+            with fh:  # closing flushes: a full disk may only show here
                 yield fh
+    except OSError as exc:
+        target.discard()
+        if exc.errno in _OUTPUT_ERRNOS:
+            raise not_writable_error(target.final, exc) from exc
+        raise
     except BaseException:
         target.discard()
         raise

@@ -41,12 +41,22 @@ def check_size(size: tuple[int, int] | None) -> tuple[int, int] | None:
 def check_video_path(path: str | os.PathLike[str]) -> Path:
     """The path as a Path; VideoNotFoundError / NotAVideoError for a missing path or a folder."""
     p = Path(path)
+    if not p.exists() and p.is_symlink():
+        raise VideoNotFoundError(
+            f"video {str(p)!r} is a symbolic link to {str(p.readlink())!r}, which does not "
+            "exist; expected a video file. Fix the link or pass the video itself."
+        )
     if not p.exists():
         raise VideoNotFoundError(
             f"video {str(p)!r} does not exist; expected a video file. Check the path and spelling."
         )
     if p.is_dir():
         raise NotAVideoError(f"{str(p)!r} is a folder; expected a video file inside it.")
+    if not p.is_file():  # opening a FIFO blocks until a writer appears; a device never ends
+        raise NotAVideoError(
+            f"{str(p)!r} is not a regular file (a pipe, socket or device); expected a video "
+            "file. Save the stream to a file first, or pass a URL with --backend opencv."
+        )
     return p
 
 

@@ -126,7 +126,8 @@ class PyAVReader(VideoReader):
 
     def _open_container(self) -> tuple[av.container.InputContainer, av.VideoStream]:
         try:
-            container = av.open(self._name)
+            # metadata (titles, tags) in another encoding or damaged must not stop decoding
+            container = av.open(self._name, metadata_errors="replace")
         except av.error.FFmpegError as exc:
             raise open_error(self._name, exc) from exc
         try:

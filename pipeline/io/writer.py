@@ -125,7 +125,7 @@ class _AudioSource:
                 "should be copied. Check the path."
             )
         try:
-            self.container = av.open(str(path))
+            self.container = av.open(str(path), metadata_errors="replace")
         except av.error.FFmpegError as exc:
             raise NotAVideoError(
                 f"audio_from={str(path)!r} cannot be opened as a media file ({exc}); "
@@ -325,7 +325,10 @@ class VideoWriter:
             return
         for pkt in self._audio.packets_until(t_s):
             pkt.stream = self._out_audio
-            self._container.mux(pkt)
+            try:
+                self._container.mux(pkt)
+            except av.error.OSError as exc:
+                raise not_writable_error(self._target.final, exc) from exc
 
     def set_chapters(self, chapters: Sequence[Chapter]) -> None:
         """Store `chapters` (times on this video's clock: frame i at i/fps) in the file.
@@ -348,7 +351,10 @@ class VideoWriter:
             self._mux_audio_until(float(self.frames_written / self.fps))
             if self._chapters:  # the mp4 muxer writes them with the index, at the end
                 self._container.set_chapters(self._chapters)
-            self._container.close()
+            self._container.close()  # the trailer (and the faststart rewrite) hit the disk here
+        except av.error.OSError as exc:
+            self.abort()
+            raise not_writable_error(self._target.final, exc) from exc
         except BaseException:
             self.abort()
             raise
