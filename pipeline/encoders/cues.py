@@ -1,0 +1,120 @@
+"""`cues`: cheap, hand-made change cues per frame — no network, thousands of frames per second.
+
+Each frame becomes a few descriptors, each scaled to unit length, so that the cosine
+similarity of one descriptor between two frames is a classical shot-change measure:
+
+| group | what | cosine between two frames |
+|---|---|---|
+| `rgb_hist` | joint RGB histogram, 4x4x4 bins, square-rooted | Bhattacharyya coefficient of the colour distributions (motion-blind) |
+| `luma_hist` | luma histogram, 16 bins, square-rooted | the same for brightness (fades move it, motion does not) |
+| `luma_thumb` | 16x9 luma thumbnail, mean removed | correlation of the picture layouts (blind to brightness and contrast) |
+| `luma_fine` | 32x18 luma thumbnail, mean removed | the same at finer detail (a jump cut within one scene) |
+| `color_thumb` | 8x4 RGB thumbnail | layout and colour together (flash and lighting change it) |
+| `edges` | 16x9 pooled gradient magnitude | edge-layout similarity (dissolves and fades dim the edges) |
+
+Every group ends with one small constant, so a flat (e.g. black) frame has a defined direction
+and two flat frames are similar (1) instead of undefined. The features are per frame, so they
+stream and cache like any encoder's; the sequence model compares them over time
+(`similarity_lags`, optionally one similarity per group with `similarity_groups`:
+`GROUP_SIZES`). The frame size is `input_size` x `input_size * 9 / 16` (stretched, as every
+encoder's), 64x36 by default.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from pipeline.encoders.base import EncoderSpec, FrameEncoder, Preprocessing, register_encoder
+from pipeline.errors import ConfigError
+
+NAME = "cues"
+RGB_BINS = 4  # per channel: 64 joint bins
+LUMA_BINS = 16
+LUMA_THUMB = (16, 9)  # (width, height)
+LUMA_FINE = (32, 18)
+COLOR_THUMB = (8, 4)
+EDGE_THUMB = (16, 9)
+# The constant appended to each unit-scaled group: small against a textured frame's norm.
+FLAT = 0.05
+GROUPS = ("rgb_hist", "luma_hist", "luma_thumb", "luma_fine", "color_thumb", "edges")
+GROUP_SIZES = (
+    RGB_BINS**3 + 1,
+    LUMA_BINS + 1,
+    LUMA_THUMB[0] * LUMA_THUMB[1] + 1,
+    LUMA_FINE[0] * LUMA_FINE[1] + 1,
+    3 * COLOR_THUMB[0] * COLOR_THUMB[1] + 1,
+    EDGE_THUMB[0] * EDGE_THUMB[1] + 1,
+)
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def frame_size(input_size: int) -> tuple[int, int]:
+    """(width, height) of the frames the reader delivers: 16:9, the common video shape."""
+    return input_size, max(LUMA_FINE[1], round(input_size * 9 / 16))
+
+
+def _unit(v: torch.Tensor) -> torch.Tensor:
+    """(B, n) -> (B, n + 1): the constant appended, then scaled to unit length."""
+    v = torch.cat([v, torch.full_like(v[:, :1], FLAT)], 1)
+    return v / v.norm(dim=1, keepdim=True)
+
+
+def _histogram(index: torch.Tensor, bins: int) -> torch.Tensor:
+    """(B, N) integer bin ids in [0, bins) -> (B, bins) share of pixels per bin."""
+    batch, n = index.shape
+    offset = torch.arange(batch, device=index.device)[:, None] * bins
+    counts = torch.bincount((index + offset).flatten(), minlength=batch * bins)
+    return counts.view(batch, bins).float() / n
+
+
+class CueEncoder(FrameEncoder):
+    """Colour/luma histograms, thumbnails and edges per frame: (B, sum(GROUP_SIZES)) features."""
+
+    def __init__(self, spec: EncoderSpec) -> None:
+        if spec.weights not in ("pretrained", "none"):
+            raise ConfigError(
+                f"Encoder {NAME!r} has no weights to load, got weights={spec.weights!r}; "
+                "leave weights at 'pretrained' (or 'none')."
+            )
+        pre = Preprocessing(frame_size(spec.input_size), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+        super().__init__(spec, pre, sum(GROUP_SIZES))
+        self.register_buffer(
+            "luma_weights", torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1), persistent=False
+        )
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 3, h, w) pixels in 0..255 (mean 0, std 1 preprocessing) -> (B, D) cues."""
+        x = x.float().contiguous()  # (B, 3, h, w)
+        batch = x.shape[0]
+        q = (x.clamp(0, 255) * (RGB_BINS / 256)).long().clamp_max(RGB_BINS - 1)  # (B, 3, h, w)
+        rgb_index = (q[:, 0] * RGB_BINS + q[:, 1]) * RGB_BINS + q[:, 2]  # (B, h, w)
+        rgb_hist = _histogram(rgb_index.flatten(1), RGB_BINS**3).sqrt()  # (B, 64)
+        luma = (x * self.luma_weights).sum(1, keepdim=True) / 255  # (B, 1, h, w) in 0..1
+        luma_index = (luma * LUMA_BINS).long().clamp(0, LUMA_BINS - 1)
+        luma_hist = _histogram(luma_index.flatten(1), LUMA_BINS).sqrt()  # (B, 16)
+        thumb = F.adaptive_avg_pool2d(luma, LUMA_THUMB[::-1]).flatten(1)  # (B, 144)
+        thumb = thumb - thumb.mean(1, keepdim=True)
+        fine = F.adaptive_avg_pool2d(luma, LUMA_FINE[::-1]).flatten(1)  # (B, 576)
+        fine = fine - fine.mean(1, keepdim=True)
+        color = F.adaptive_avg_pool2d(x / 255, COLOR_THUMB[::-1]).flatten(1)  # (B, 96)
+        gx = luma[..., :, 1:] - luma[..., :, :-1]  # (B, 1, h, w - 1)
+        gy = luma[..., 1:, :] - luma[..., :-1, :]  # (B, 1, h - 1, w)
+        grad = gx[..., :-1, :].abs() + gy[..., :, :-1].abs()  # (B, 1, h - 1, w - 1)
+        edges = F.adaptive_avg_pool2d(grad, EDGE_THUMB[::-1]).flatten(1)  # (B, 144)
+        parts = [rgb_hist, luma_hist, thumb, fine, color, edges]
+        out = torch.cat([_unit(p.reshape(batch, -1)) for p in parts], 1)  # (B, D)
+        return out
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        """(B, H, W, 3) RGB 0..255 -> (B, D) float32 (no gradients: nothing to train)."""
+        with torch.no_grad():
+            return self.features(self.preprocess(frames))
+
+
+def build_cues(spec: EncoderSpec) -> FrameEncoder:
+    """Registry factory for `cues`."""
+    return CueEncoder(spec)
+
+
+register_encoder(NAME, build_cues)

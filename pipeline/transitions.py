@@ -1,0 +1,169 @@
+"""One transition, one event: per-frame shot/cut/gradual probabilities -> final labels.
+
+A frame-wise argmax breaks one dissolve into pieces, calls the frames around a cut `gradual`
+and leaves 1-frame blips in fast motion. `decode_transitions` turns the probabilities into
+events with hysteresis, and `finalize_labels` paints them back into per-frame labels:
+
+1. `p = p(cut) + p(gradual)`, the probability that a frame belongs to a transition.
+2. A candidate is a run of frames with `p >= low` that holds at least one frame with
+   `p >= high`, or a frame with p(cut) >= `cut_high` (a cut the model is less sure of, but a
+   clear cut, not a blur of change); candidates at most `merge_gap` frames apart are one event.
+3. The kind comes from the whole run: `cut` when the run's highest p(cut) is at least its
+   highest p(gradual), else `gradual` (the frames beside a cut are often half `gradual`, but
+   its own frame is clearly `cut`).
+4. A cut is one frame, the run's most likely cut frame; a gradual event keeps every frame of its
+   run, and one shorter than `min_gradual` frames is dropped (fast motion and flicker make such
+   blips; real dissolves, fades and wipes last longer).
+
+Pure numpy and the same for `label` and for the evaluation. The parameters a model was tuned
+with live in its checkpoint under `hyper_parameters["transitions"]` (`params_from_hparams`,
+`params_from_checkpoint`); `label` calls `finalize_labels` on every track.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import ConfigError
+from pipeline.segments import _run_bounds
+
+HPARAMS_KEY = "transitions"  # checkpoint["hyper_parameters"][HPARAMS_KEY] -> TransitionParams
+CLASSES = ("shot", "cut", "gradual")
+
+
+@dataclass(frozen=True)
+class TransitionParams:
+    """How probability runs become transitions (see the module docstring)."""
+
+    high: float = 0.5  # a run needs one frame at least this likely to be a transition
+    low: float = 0.3  # ... and extends over the neighbours at least this likely
+    merge_gap: int = 1  # runs this many frames apart or closer are one transition
+    min_gradual: int = 3  # shorter gradual runs are dropped
+    cut_high: float = 1.0  # ... or one frame with p(cut) at least this (1.0: no such rule)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.cut_high <= 1:
+            raise ConfigError(f"transition cut_high={self.cut_high}: expected 0 < cut_high <= 1.")
+        if not 0 < self.low <= self.high <= 1:
+            raise ConfigError(
+                f"transition thresholds low={self.low}, high={self.high}: expected "
+                "0 < low <= high <= 1."
+            )
+        if self.merge_gap < 0 or self.min_gradual < 1:
+            raise ConfigError(
+                f"transition merge_gap={self.merge_gap}, min_gradual={self.min_gradual}: "
+                "expected merge_gap >= 0 and min_gradual >= 1 frames."
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> TransitionParams:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(
+                f"transition parameters have unknown keys {unknown}; expected {sorted(known)}."
+            )
+        return cls(**dict(d))
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One event: frames [start, end) (a cut: its one frame), kind `cut` or `gradual`."""
+
+    start: int
+    end: int
+    kind: str
+    confidence: float  # mean p(cut) + p(gradual) over the run it came from
+
+
+def applies_to(class_names: Sequence[str]) -> bool:
+    """True for models whose classes are shot, cut and gradual (in any order)."""
+    return sorted(class_names) == sorted(CLASSES)
+
+
+def params_from_hparams(hparams: Mapping | None) -> TransitionParams:
+    """The parameters stored with a model, or the defaults when it has none."""
+    stored = (hparams or {}).get(HPARAMS_KEY)
+    return TransitionParams.from_dict(stored) if stored else TransitionParams()
+
+
+def params_from_checkpoint(path: str | Path) -> TransitionParams:
+    """The parameters stored in a checkpoint file (defaults when it has none)."""
+    from pipeline.checkpoint import read_checkpoint  # torch: only when a file is read
+
+    return params_from_hparams(read_checkpoint(path).get("hyper_parameters"))
+
+
+def _candidate_runs(
+    p: np.ndarray, p_cut: np.ndarray, params: TransitionParams
+) -> list[tuple[int, int]]:
+    """[start, end) runs of p >= low that reach p >= high (or p_cut >= cut_high), close runs
+    merged."""
+    strong_cut = p_cut >= params.cut_high
+    inside = (p >= params.low) | strong_cut
+    starts, ends = _run_bounds(inside.astype(np.int8))
+    runs = [
+        (int(s), int(e))
+        for s, e in zip(starts, ends, strict=True)
+        if inside[s] and (p[s:e].max() >= params.high or strong_cut[s:e].any())
+    ]
+    merged: list[tuple[int, int]] = []
+    for s, e in runs:
+        if merged and s - merged[-1][1] <= params.merge_gap:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def decode_transitions(
+    probs: np.ndarray, class_names: Sequence[str], params: TransitionParams | None = None
+) -> list[Transition]:
+    """(T, C) per-frame probabilities -> transitions in frame order."""
+    params = params or TransitionParams()
+    probs = np.asarray(probs, dtype=np.float64)
+    if probs.ndim != 2 or probs.shape[1] != len(class_names) or not applies_to(class_names):
+        raise ValueError(
+            f"expected (T, 3) probabilities of classes {CLASSES}, got shape {probs.shape} "
+            f"for classes {list(class_names)}"
+        )
+    p_cut = probs[:, list(class_names).index("cut")]
+    p_grad = probs[:, list(class_names).index("gradual")]
+    p = p_cut + p_grad
+    out = []
+    for s, e in _candidate_runs(p, p_cut, params):
+        confidence = float(p[s:e].mean())
+        if p_cut[s:e].max() >= p_grad[s:e].max():
+            frame = s + int(np.argmax(p_cut[s:e]))
+            out.append(Transition(frame, frame + 1, "cut", confidence))
+        elif e - s >= params.min_gradual:
+            out.append(Transition(s, e, "gradual", confidence))
+    return out
+
+
+def finalize_labels(
+    labels: np.ndarray,
+    probs: np.ndarray,
+    class_names: Sequence[str],
+    params: TransitionParams | None = None,
+) -> np.ndarray:
+    """Final (T,) int64 labels: every transition one event (see `decode_transitions`).
+
+    `labels` (the per-frame argmax) come back unchanged for a model that is not a
+    shot/cut/gradual model, so `label` can call this for every model.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    if not applies_to(class_names):
+        return labels
+    ids = {name: i for i, name in enumerate(class_names)}
+    out = np.full(len(labels), ids["shot"], dtype=np.int64)
+    for t in decode_transitions(probs, class_names, params):
+        out[t.start : t.end] = ids[t.kind]
+    return out
