@@ -203,7 +203,9 @@ def main() -> None:
     p.add_argument("--cache", type=Path, default=Path("runs/gates_at_cuts/cache"))
     p.add_argument("--before", type=int, default=8, help="frames shown before the event")
     p.add_argument("--after", type=int, default=16, help="frames shown after it")
-    p.add_argument("--peak", type=int, default=3, help="offsets 0..peak count as 'at the event'")
+    p.add_argument(
+        "--peak", type=int, default=3, help="offsets 0..peak (+ look-ahead) count as 'at the event'"
+    )
     p.add_argument("--quiet", type=int, default=16, help="mid-shot: frames from any event")
     p.add_argument("--plot", type=Path)
     p.add_argument("--json", type=Path)
@@ -228,11 +230,12 @@ def main() -> None:
         bikes_windows, bikes_mid = collect([(signals_of(bikes_path()), spans)], offsets, args.quiet)
         windows.update(bikes_windows)
         mid = mid or bikes_mid
-    summary = summarize(windows, mid, offsets, args.peak)
+    reach = args.peak + model.lookahead  # with look-ahead d the cut's label is read d steps late
+    summary = summarize(windows, mid, offsets, reach)
     summary["offsets"] = offsets.tolist()
     summary["model"], summary["lookahead"] = args.model, model.lookahead
     print(f"model {args.model} (look-ahead {model.lookahead})")
-    print(markdown_table(summary, args.peak))
+    print(markdown_table(summary, reach))
     if args.plot:
         title = f"gates of {Path(args.model).name} around events (mean over events)"
         plot(summary, offsets, model.lookahead, args.plot, title)
