@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean transitions-table film-events-table bench-vs-scenedetect
+.PHONY: demo test lint bench clean transitions-table film-events-table bench-vs-scenedetect \
+	film-events-cells gates-at-cuts
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,3 +72,33 @@ bench/bbb_720p.mp4: | $(STAMP)
 bench: bench/bbb_720p.mp4  ## throughput table (scripts/bench_memory.py: the memory figures)
 	$(BIN)/python scripts/bench_label.py bench/bbb_720p.mp4
 	$(BIN)/python scripts/bench_label.py bench/bbb_1080p.mp4
+
+# ---- The LSTM gate by gate: cells by gap, and the gates at a cut (README "Inside the LSTM") ----
+PLOTS := $(VENV)/.plots
+
+$(PLOTS): | $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[plots]"
+	touch $(PLOTS)
+
+# long gaps: each episode's last event comes 200-1500 frames after its key
+data/fe_long/dataset.json: | $(STAMP)
+	$(BIN)/python datasets/film_events/build.py --out data/fe_long --videos 48 --frames 2400 \
+		--size 96x72 --min-gap 200 --max-gap 1500 --seed 3
+
+film-events-cells: data/fe_long/dataset.json $(PLOTS)
+	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
+	FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" --data.input_size 64 \
+		--trainer.max_epochs 30
+	$(BIN)/python scripts/cells_by_gap.py --data data/fe_long --runs runs/fe_cells \
+		--plot docs/cells_by_gap.png --json runs/fe_cells/by_gap.json
+	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
+		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
+		--plot docs/gates_at_cues.png --json runs/fe_cells/gates_at_cues.json
+
+data/transitions_test/events.csv: | $(STAMP)
+	$(BIN)/python datasets/transitions/build.py --out data/transitions_test --split test --videos 100
+
+MODEL ?= pipeline/assets/default.ckpt
+gates-at-cuts: data/transitions_test/events.csv $(PLOTS)
+	$(BIN)/python scripts/gates_at_cuts.py --data data/transitions_test --bikes --model $(MODEL) \
+		--plot docs/gates_at_cuts.png --json runs/gates_at_cuts/summary.json

@@ -13,16 +13,28 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint import LabelerBundle, load_labeler
 from pipeline.data.datamodule import FrameDataModule
 from pipeline.metrics import aggregate
 
 GAP_BUCKETS = {"gap<50": (0, 50), "gap 50-200": (50, 201), "gap>200": (201, 10**9)}
+
+
+@dataclass
+class VideoResult:
+    """One held-out video: predictions, truth, and the recipe's per-frame ambiguity and gap."""
+
+    name: str
+    pred: np.ndarray  # (T,) predicted class ids
+    labels: np.ndarray  # (T,) true class ids
+    ambiguous: np.ndarray  # (T,) bool: the frame alone cannot decide its label
+    gap: np.ndarray  # (T,) frames since the cue that decides the label
 
 
 def read_frames_table(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -33,8 +45,8 @@ def read_frames_table(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return ambiguous, gap
 
 
-def score(ckpt: str, root: Path, split: str) -> dict:
-    bundle = load_labeler(ckpt)
+def predict_split(bundle: LabelerBundle, root: Path, split: str) -> list[VideoResult]:
+    """Offline predictions of a loaded checkpoint on every video of `split` (cached features)."""
     spec = bundle.encoder_spec
     data = FrameDataModule(
         str(root),
@@ -44,26 +56,50 @@ def score(ckpt: str, root: Path, split: str) -> dict:
         bundle.sampling.fps,
         bundle.sampling.stride,
     )
-    pairs, hits, counts = [], {k: 0 for k in GAP_BUCKETS}, {k: 0 for k in GAP_BUCKETS}
-    ambiguous_hits = ambiguous_total = 0
+    results = []
     for video in data.load_split(split):
         with torch.no_grad():
             logits = bundle.model(torch.from_numpy(np.asarray(video.inputs))[None])[0]  # (T, C)
-        pred = logits.argmax(-1).numpy()
-        pairs.append((pred, video.labels))
         ambiguous, gap = read_frames_table(root / "frames" / f"{video.name}.frames.csv")
-        correct = pred == video.labels
-        ambiguous_hits += int(correct[ambiguous].sum())
-        ambiguous_total += int(ambiguous.sum())
-        for key, (low, high) in GAP_BUCKETS.items():
-            chosen = ambiguous & (gap >= low) & (gap < high)
-            hits[key] += int(correct[chosen].sum())
-            counts[key] += int(chosen.sum())
-    result = aggregate(pairs, num_classes=len(bundle.class_names))
-    result["ambiguous"] = ambiguous_hits / max(1, ambiguous_total)
-    result.update({key: hits[key] / max(1, counts[key]) for key in GAP_BUCKETS})
-    result["ambiguous_frames"] = ambiguous_total
+        results.append(
+            VideoResult(video.name, logits.argmax(-1).numpy(), video.labels, ambiguous, gap)
+        )
+    return results
+
+
+def accuracy_by_gap(
+    results: list[VideoResult], buckets: dict[str, tuple[int, int]]
+) -> dict[str, tuple[float, int]]:
+    """Accuracy on ambiguous frames with low <= gap < high, per bucket: (accuracy, frames)."""
+    correct = np.concatenate([r.pred == r.labels for r in results])
+    ambiguous = np.concatenate([r.ambiguous for r in results])
+    gap = np.concatenate([r.gap for r in results])
+    out = {}
+    for key, (low, high) in buckets.items():
+        chosen = ambiguous & (gap >= low) & (gap < high)
+        n = int(chosen.sum())
+        out[key] = (float(correct[chosen].mean()) if n else float("nan"), n)
+    return out
+
+
+def model_kind(bundle: LabelerBundle) -> str:
+    """ "frame-only", or the causal recurrent cell's name ("lstm", "gru", "rnn")."""
+    settings = getattr(bundle.model, "settings", None)
+    if not bundle.model.memory:
+        return "frame-only"
+    return f"causal {getattr(settings, 'cell', 'lstm').upper()}"
+
+
+def score(ckpt: str, root: Path, split: str, buckets: dict | None = None) -> dict:
+    bundle = load_labeler(ckpt)
+    buckets = buckets or GAP_BUCKETS
+    results = predict_split(bundle, root, split)
+    result = aggregate([(r.pred, r.labels) for r in results], num_classes=len(bundle.class_names))
+    overall = accuracy_by_gap(results, {"ambiguous": (0, 10**9)})["ambiguous"]
+    result["ambiguous"], result["ambiguous_frames"] = overall
+    result.update({key: acc for key, (acc, _) in accuracy_by_gap(results, buckets).items()})
     result["memory"] = bundle.model.memory
+    result["kind"] = model_kind(bundle)
     return result
 
 
@@ -88,7 +124,7 @@ def main() -> None:
     print("| model | " + " | ".join(columns) + " |")
     print("|---" * (len(columns) + 1) + "|")
     for r in results.values():
-        kind = "causal LSTM" if r["memory"] else "frame-only"
+        kind = r["kind"]
         cells = [
             f"{r[c]:.3f}"
             if c in ("frame_accuracy", "macro_f1", "ambiguous", *GAP_BUCKETS)
