@@ -54,6 +54,11 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
+        "--gates",
+        action="store_true",
+        help="also write NAME.gates.csv: the LSTM's forget/input/output gates per frame",
+    )
+    p.add_argument(
         "--report",
         action="store_true",
         help="also write NAME.report.html per video and index.html (as `framelabel report`)",
@@ -86,6 +91,7 @@ def label_options(args: argparse.Namespace, argv: list[str] | None = None) -> La
         min_segment=args.min_segment,
         quiet=args.quiet,
         buffer_mb=args.buffer_mb,
+        gates=args.gates,
         command=("framelabel", "label", *(argv or [])),
     )
 

@@ -34,6 +34,7 @@ OUTPUT_SUFFIXES = {
     "srt": ".srt",
     "video": ".annotated.mp4",
     "metrics": ".metrics.json",
+    "gates": ".gates.csv",
 }
 
 
@@ -74,6 +75,10 @@ class LabelJob:
         encoder = build_bundle_encoder(bundle)
         device = resolve_device(options.device)
         self.labeler = StreamingLabeler(bundle.model, encoder, device, bundle.path)
+        if options.gates:
+            from pipeline.models.gate_trace import GateTracer
+
+            self.labeler.tracer = GateTracer(bundle.model)  # ConfigError unless an LSTM
         self.sampling = choose_sampling(bundle.sampling, options)
 
     def output_paths(self, name: str, overwrite: bool = False) -> dict[str, Path]:
@@ -81,9 +86,8 @@ class LabelJob:
         o = self.options
         if o.out_dir is None:
             return {}
-        kinds = [
-            k for k in OUTPUT_SUFFIXES if (k != "video" or o.video) and (k != "metrics" or o.gt)
-        ]
+        wanted = {"video": o.video, "metrics": o.gt is not None, "gates": o.gates}
+        kinds = [k for k in OUTPUT_SUFFIXES if wanted.get(k, True)]
         paths = {k: o.out_dir / f"{name}{OUTPUT_SUFFIXES[k]}" for k in kinds}
         existing = [p.name for p in paths.values() if p.exists()]
         if existing and not overwrite:
@@ -166,6 +170,7 @@ class LabelJob:
             frames = ThreadedIterator(reader, budget.decode_ahead)
             stack.callback(frames.close)
             sink = self._video_sink(stack, job, first, total, budget)
+            gates = self._gates_writer(stack, job)
             track = stream_labels(
                 frames,
                 self.labeler,
@@ -175,10 +180,18 @@ class LabelJob:
                 sink=sink,
                 progress=bar.update,
                 stop_on_interrupt=job.live,
+                gates=gates,
             )
             if sink is not None:
                 sink.finish()
         return track
+
+    def _gates_writer(self, stack: contextlib.ExitStack, job: VideoJob):
+        if "gates" not in job.paths:
+            return None
+        from pipeline.outputs.gates import GatesWriter
+
+        return stack.enter_context(GatesWriter(job.paths["gates"], overwrite=job.overwrite))
 
     def _video_sink(
         self, stack: contextlib.ExitStack, job: VideoJob, size: tuple[int, int], total, budget

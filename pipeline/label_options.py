@@ -39,6 +39,7 @@ class LabelOptions:
         min_segment: merge segments shorter than this many frames in the tracks (offline).
         quiet: no progress bar.
         buffer_mb: memory for frames in flight; big frames get fewer of them.
+        gates: also write NAME.gates.csv, the LSTM's gate activity per frame.
         command: the command line that asked for this run (recorded in the outputs).
     """
 
@@ -59,6 +60,7 @@ class LabelOptions:
     min_segment: int = 0
     quiet: bool = False
     buffer_mb: int = DEFAULT_BUFFER_MB
+    gates: bool = False
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

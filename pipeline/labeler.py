@@ -13,7 +13,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import torch
@@ -23,6 +23,10 @@ from pipeline.errors import CheckpointError
 from pipeline.io.types import Frame
 from pipeline.models.sequence import SequenceLabeler, State
 from pipeline.streaming import chunked
+
+if TYPE_CHECKING:
+    from pipeline.models.gate_trace import GateTrace, GateTracer
+    from pipeline.outputs.gates import GatesWriter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,9 @@ class StreamingLabeler:
         self.model = model.to(device).eval()
         self.state: State | None = None  # see SequenceLabeler.step
         self.amp = device.type == "cuda"  # bf16 on GPU; fp32 on CPU keeps results exact
+        # `label --gates`: per-frame gate activity of the last chunk pushed (None: not traced)
+        self.tracer: GateTracer | None = None
+        self.last_trace: GateTrace | None = None
 
     @property
     def lookahead(self) -> int:
@@ -63,6 +70,8 @@ class StreamingLabeler:
         """(T, D) features -> (T', C) probabilities of the frames now final (T' = T once the
         look-ahead is filled)."""
         x = torch.as_tensor(feats, dtype=torch.float32, device=self.device)[None]  # (1, T, D)
+        if self.tracer is not None:  # from the state BEFORE the chunk
+            self.last_trace = self.tracer(x, self.state)
         logits, self.state = self.model.step(x, self.state)  # (1, T', C)
         return _probabilities(logits)
 
@@ -155,8 +164,11 @@ def stream_labels(
     sink: FrameSink | None = None,
     progress: Callable[[int], object] | None = None,
     stop_on_interrupt: bool = False,
+    gates: GatesWriter | None = None,
 ) -> LabelTrack:
     """Label `frames` (each with `model_rgb`, or `rgb` at the encoder's size) chunk by chunk.
+
+    `gates`: also write the gate trace, one row per frame read (needs `labeler.tracer`).
 
     `stop_on_interrupt`: Ctrl-C ends the stream like its end (for live sources, whose outputs
     are then written); otherwise KeyboardInterrupt propagates.
@@ -168,6 +180,8 @@ def stream_labels(
             rows.pending.extend(chunk)
             inputs = np.stack([f.rgb if f.model_rgb is None else f.model_rgb for f in chunk])
             rows.emit(labeler.push_frames(inputs))  # (T', C)
+            if gates is not None:
+                gates.write([f.index for f in chunk], [f.pts_s for f in chunk], labeler.last_trace)
             if progress is not None:
                 progress(len(chunk))
     except KeyboardInterrupt:

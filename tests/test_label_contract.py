@@ -75,3 +75,25 @@ def test_label_report_writes_the_review_page_in_the_same_run(bikes_mp4, tmp_path
     meta = json.loads((out / "bikes.segments.json").read_text())
     assert Path(meta["source"]) == bikes_mp4.resolve()
     assert meta["command"][:3] == ["framelabel", "label", str(bikes_mp4)]
+
+
+def test_label_gates_writes_a_trace_that_does_not_depend_on_the_chunk_size(bikes_mp4, tmp_path):
+    traces = {}
+    for chunk in ("1", "64"):
+        out = tmp_path / chunk
+        _label(bikes_mp4, out, "--no-video", "--gates", "--chunk-size", chunk)
+        traces[chunk] = (out / "bikes.gates.csv").read_text()
+    lines = traces["1"].splitlines()
+    assert lines[0].startswith("frame,pts_s,forget,input,output,cell_norm")
+    assert len(lines) == 1 + 50  # a row per frame read (--end 2.0 at 25 fps)
+    # the same to float tolerance (the encoder's batch size moves the 7th digit)
+    one, whole = (
+        np.loadtxt(text.splitlines()[1:], delimiter=",", usecols=range(7))
+        for text in traces.values()
+    )
+    assert np.allclose(one, whole, atol=1e-4)
+
+
+def test_gates_are_off_by_default(bikes_mp4, tmp_path):
+    _label(bikes_mp4, tmp_path / "out", "--no-video")
+    assert not (tmp_path / "out" / "bikes.gates.csv").exists()
