@@ -20,6 +20,7 @@ from pipeline.errors import CheckpointError, ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.sampling import Sampling
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
+from pipeline.transitions import TransitionParams, applies_to, params_from_hparams
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
 
@@ -35,6 +36,8 @@ class LabelerBundle:
     sampling: Sampling
     encoder_state: dict | None  # fine-tuned encoder weights, when the checkpoint has them
     path: str
+    # how probability runs become one event each (shot/cut/gradual models only)
+    transitions: TransitionParams | None = None
 
     @property
     def causal(self) -> bool:
@@ -167,7 +170,17 @@ def _bundle(ckpt: dict, path: str | Path) -> LabelerBundle:
         sampling=Sampling.from_dict(hparams.get("sampling")),
         encoder_state=encoder_state or None,
         path=str(path),
+        transitions=_transition_params(path, hparams),
     )
+
+
+def _transition_params(path: str | Path, hparams: dict) -> TransitionParams | None:
+    if not applies_to(hparams["class_names"]):
+        return None
+    try:
+        return params_from_hparams(hparams)
+    except ConfigError as err:
+        raise CheckpointError(f"{path}: stored transition settings are invalid ({err})") from err
 
 
 def export_checkpoint(src: str | Path, dst: str | Path) -> Path:

@@ -21,6 +21,7 @@ from pipeline.outputs.tracks import (
     write_segments_json,
 )
 from pipeline.segments import merge_short_segments
+from pipeline.transitions import finalize_labels
 
 if TYPE_CHECKING:
     from pipeline.label_job import VideoJob
@@ -69,6 +70,8 @@ def finish_result(
 ) -> LabelResult:
     """Final labels, segments and metrics for `track`; every file output written."""
     labels = track.labels
+    if bundle.transitions is not None:  # one transition, one event (pipeline.transitions)
+        labels = finalize_labels(labels, track.probs, track.class_names, bundle.transitions)
     if options.min_segment > 1:
         labels = merge_short_segments(labels, options.min_segment)
     common = (track.frame_indices, track.pts_s, track.probs)
@@ -107,7 +110,12 @@ def write_outputs(
         "video": result.name,
         "source": recorded_source(job.source, paths["labels"].parent, job.live),
         "classes": list(track.class_names),
-        "post_processing": {"min_segment_frames": min_segment},
+        "post_processing": {
+            "transition_events": None
+            if bundle.transitions is None
+            else bundle.transitions.to_dict(),
+            "min_segment_frames": min_segment,
+        },
         "model": bundle.path,
         "sampling": job.sampling.to_dict(),
         "frames": result.frames,

@@ -62,7 +62,9 @@ def test_page_is_self_contained_and_shows_every_section(labelled: Labelled) -> N
     for heading in ("What deserves a human look", "Segments", "Against the truth", "Model card"):
         assert heading in text
     assert 'class="confusion"' in text and "frame accuracy" in text and "F1@50" in text
-    assert "Boundaries" in text and "cues" in text  # model card from the (bundled) checkpoint
+    meta = json.loads((labelled.out / "clip.segments.json").read_text())
+    encoder = meta["model_card"]["encoder"]["name"]
+    assert "Boundaries" in text and encoder in text  # the model card shows the encoder
     assert "data:image/jpeg;base64," in text  # review thumbnails are inline
     data = _data(page)
     segments = json.loads((labelled.out / "clip.segments.json").read_text())["segments"]
