@@ -30,6 +30,7 @@ from pipeline.errors import ConfigError
 
 NAME = "cues"
 RGB_BINS = 4  # per channel: 64 joint bins
+RGB_SHIFT = 8 - (RGB_BINS.bit_length() - 1)  # uint8 >> 6 = the bin of a channel value
 LUMA_BINS = 16
 LUMA_THUMB = (16, 9)  # (width, height)
 LUMA_FINE = (32, 18)
@@ -83,12 +84,14 @@ class CueEncoder(FrameEncoder):
             "luma_weights", torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1), persistent=False
         )
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, 3, h, w) pixels in 0..255 (mean 0, std 1 preprocessing) -> (B, D) cues."""
+    def features(self, x: torch.Tensor, rgb_index: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, 3, h, w) pixels in 0..255 (mean 0, std 1 preprocessing) -> (B, D) cues.
+        `rgb_index`: each pixel's joint RGB bin (B, h, w), when the caller has it already."""
         x = x.float().contiguous()  # (B, 3, h, w)
         batch = x.shape[0]
-        q = (x.clamp(0, 255) * (RGB_BINS / 256)).long().clamp_max(RGB_BINS - 1)  # (B, 3, h, w)
-        rgb_index = (q[:, 0] * RGB_BINS + q[:, 1]) * RGB_BINS + q[:, 2]  # (B, h, w)
+        if rgb_index is None:
+            q = (x.clamp(0, 255) * (RGB_BINS / 256)).long().clamp_max(RGB_BINS - 1)  # (B, 3, h, w)
+            rgb_index = (q[:, 0] * RGB_BINS + q[:, 1]) * RGB_BINS + q[:, 2]  # (B, h, w)
         rgb_hist = _histogram(rgb_index.flatten(1), RGB_BINS**3).sqrt()  # (B, 64)
         luma = (x * self.luma_weights).sum(1, keepdim=True) / 255  # (B, 1, h, w) in 0..1
         luma_index = (luma * LUMA_BINS).long().clamp(0, LUMA_BINS - 1)
@@ -109,7 +112,13 @@ class CueEncoder(FrameEncoder):
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, H, W, 3) RGB 0..255 -> (B, D) float32 (no gradients: nothing to train)."""
         with torch.no_grad():
-            return self.features(self.preprocess(frames))
+            x = self.preprocess(frames)
+            rgb_index = None
+            if frames.dtype == torch.uint8 and frames.shape[1:3] == x.shape[2:]:
+                # the same bins as features() computes from floats, from the bytes: 7x cheaper
+                q = frames.to(x.device) >> RGB_SHIFT  # (B, h, w, 3) uint8
+                rgb_index = ((q[..., 0] * RGB_BINS + q[..., 1]) * RGB_BINS + q[..., 2]).long()
+            return self.features(x, rgb_index)
 
 
 def build_cues(spec: EncoderSpec) -> FrameEncoder:
