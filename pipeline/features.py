@@ -61,6 +61,8 @@ def cache_key(video: str | Path, encoder: FrameEncoder, sampling: Sampling, back
     """Everything that changes the features; any difference means a different cache entry."""
     return {
         "version": CACHE_VERSION,
+        # an encoder that changes what it computes bumps its `cache_version` (stale otherwise)
+        "encoder_version": getattr(encoder, "cache_version", 1),
         "video": fingerprint_file(video),
         "encoder": encoder.spec.to_dict(),
         "preprocessing": encoder.preprocessing.to_dict(),

@@ -131,6 +131,9 @@ class FrameEncoder(nn.Module):
     spec: EncoderSpec
     preprocessing: Preprocessing
     feature_dim: int
+    # Part of every feature-cache key: bump it when an encoder's features change for the same
+    # spec and weights, so cached features of the old computation are never reused.
+    cache_version: int = 1
 
     def __init__(self, spec: EncoderSpec, preprocessing: Preprocessing, feature_dim: int) -> None:
         super().__init__()
