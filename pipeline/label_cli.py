@@ -44,7 +44,9 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=int, default=64, help="frames per encoder/LSTM step")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument("--backend", default="pyav", choices=["pyav", "opencv"])
-    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument(
+        "--overwrite", action="store_true", help="redo inputs already done in --out (default: skip)"
+    )
     p.add_argument(
         "--min-segment",
         type=int,
@@ -53,6 +55,11 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
         help="merge segments shorter than N frames in the tracks (offline; off by default)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_extra_output_arguments(p)
+
+
+def _add_extra_output_arguments(p: argparse.ArgumentParser) -> None:
+    """Outputs beyond the tracks and the annotated video, and the memory they stream through."""
     p.add_argument(
         "--gates",
         action="store_true",
