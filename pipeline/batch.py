@@ -7,6 +7,7 @@ it writes them, and records what happened. Rank 0 prints the batch summary once.
 
 from __future__ import annotations
 
+import glob
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,9 @@ def _label_one(
     job: LabelJob, manifest: Manifest, source: str, name: str, rank: int, previous: Record | None
 ) -> LabelResult:
     leftovers = previous is not None and previous.status in (STARTED, FAILED)
+    if leftovers:  # temp files of a killed writer of this input (we hold its lock now)
+        for stale in manifest.path.parent.glob(f".{glob.escape(name)}.*.part*"):
+            stale.unlink(missing_ok=True)
     manifest.append(Record(source, name, STARTED, rank=rank))
     try:
         result = job.run(source, name, replace_leftovers=leftovers)
