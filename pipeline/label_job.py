@@ -107,13 +107,11 @@ class LabelJob:
         reader = open_video(
             int(source) if source.isdigit() else source,
             backend=self.options.backend,
-            size=self._frame_size(
-                paths, None if live else video_info(source, self.options.backend)
-            ),
             sampling=self.sampling,
             model_size=self.bundle.preprocessing.size,
         )
         with reader:
+            reader.set_size(self._frame_size(paths, None if live else reader.info))
             gt = self._ground_truth(source, name, reader.info, live)
             job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling, overwrite)
             track = self._stream(reader, job)

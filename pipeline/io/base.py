@@ -108,6 +108,11 @@ class VideoReader(abc.ABC):
         self.corrupt_frames = 0
         self.info: VideoInfo = self._open()
 
+    def set_size(self, size: tuple[int, int] | None) -> None:
+        """Change the output size before iterating: a size that depends on `info` (e.g. the
+        source scaled by a factor) without opening the video twice."""
+        self.size = check_size(size)
+
     @abc.abstractmethod
     def _open(self) -> VideoInfo:
         """Open the source, validate it and describe it."""
