@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 
 import av
@@ -176,9 +177,15 @@ def test_rendering_is_exact_per_seed() -> None:
 
 
 def test_test_split_holds_out_its_sources() -> None:
-    test_pool = {f"{fam}:{n}" for fam, names in build.POOLS["test"].items() for n in names}
-    train_pool = {f"{fam}:{n}" for fam, names in build.POOLS["train"].items() for n in names}
-    assert not test_pool & train_pool
+    def pool(split: str) -> set[str]:
+        return {f"{fam}:{n}" for fam, names in build.POOLS[split].items() for n in names}
+
+    test_pool, train_pool, val_pool = pool("test"), pool("train"), pool("val")
+    assert not test_pool & (train_pool | val_pool)
+    # val's photos and procedural style are new to the model; its clips are train's
+    assert {s for s in val_pool - train_pool if not s.startswith("clip:")} == {
+        f"photo:{p}" for p in build.VAL_PHOTOS
+    } | {f"proc:{p}" for p in build.VAL_PROCEDURAL}
     used = {"train": set(), "val": set(), "test": set(), "cuts": set()}
     for split in used:
         for i in range(40):  # plans are cheap: no pixels rendered
@@ -186,7 +193,8 @@ def test_test_split_holds_out_its_sources() -> None:
             used[split] |= {s.source for s in plan.shots}
     assert used["test"] <= test_pool and used["test"] == test_pool  # all of them, only them
     assert used["cuts"] <= test_pool
-    assert (used["train"] | used["val"]) <= train_pool
+    assert used["train"] <= train_pool and used["val"] <= val_pool
+    assert used["val"] - train_pool  # val does show the model sources it never trained on
 
 
 def test_default_recipe_lengths_follow_the_brief() -> None:
@@ -218,6 +226,37 @@ def test_blends_hand_worked() -> None:
     assert (np.diff(wipe, axis=1) <= 0).all()  # B (bright) on the left of the edge
     assert wipe[0, 0] == 255 and wipe[0, -1] == 0 and wipe[2, -1] == 0
     assert (wipe[1] >= wipe[0]).all() and (wipe[2] >= wipe[1]).all()  # the edge moves right
+
+
+def test_every_procedural_style_is_exact_per_seed_and_moving() -> None:
+    scenes = sys.modules["transitions_scenes"]  # registered by build.py
+    styles = {name for pool in build.POOLS.values() for name in pool["proc"]}
+    assert {"ripples", "particles", "swirl", "morph", "plasma"} <= styles
+    for name in sorted(styles):
+        first = scenes.Scene(f"proc:{name}", 11, (64, 36))
+        again = scenes.Scene(f"proc:{name}", 11, (64, 36))
+        other = scenes.Scene(f"proc:{name}", 12, (64, 36))
+        frame = first.canvas(3.0)
+        assert frame.dtype == np.uint8 and frame.shape[2] == 3, name
+        assert frame.shape[0] >= first.ch and frame.shape[1] >= first.cw, name  # room to pan
+        np.testing.assert_array_equal(frame, again.canvas(3.0))
+        assert not np.array_equal(frame, other.canvas(3.0)), name  # the seed draws the scene
+        if name != "noise":  # noise is a still texture; the camera gives it its motion
+            later = first.canvas(9.0).astype(int)
+            assert np.abs(later - frame).mean() > 0.5, name
+
+
+def test_a_passer_by_sweeps_across_and_the_shot_comes_back() -> None:
+    scenes = sys.modules["transitions_scenes"]
+    img = np.full((36, 64, 3), 200, np.uint8)
+    darkened = []
+    for progress in (0.0, 0.3, 0.5, 0.7, 1.0):
+        out = scenes._passer(img, progress, np.random.default_rng(4))  # one body, one path
+        darkened.append((out[18, :, 0] < 150).nonzero()[0])
+    assert darkened[0].size == 0 and darkened[-1].size == 0  # before and after: the shot
+    assert darkened[2].size >= 0.3 * 64  # mid-way it covers a good part of the frame
+    centres = [c.mean() for c in darkened[1:4] if c.size]
+    assert len(centres) >= 2 and (np.all(np.diff(centres) > 0) or np.all(np.diff(centres) < 0))
 
 
 def test_user_errors_name_the_fix(tiny: tuple[Path, dict], tmp_path: Path) -> None:

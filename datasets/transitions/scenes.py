@@ -52,6 +52,7 @@ NEGATIVES = (
     ("strobe", 6, 16),  # flashes every 2-3 frames: club lights, paparazzi
     ("dance", 10, 40),  # large shapes of the scene's own texture moving fast: fast local motion
     ("caption", 12, 60),  # an on-screen text band pops in, stays, pops out: two 1-frame steps
+    ("pass", 4, 16),  # someone walks past close to the lens: a dark blurred body sweeps across
 )
 _MISSING = (
     "the transitions dataset takes its footage from {package}, which is not installed; "
@@ -95,7 +96,7 @@ def _place_negatives(
     for j, pick in enumerate(sorted(picks)):
         kind, shortest, longest = NEGATIVES[pick]
         part0, part1 = pre + margin + j * room // n, pre + margin + (j + 1) * room // n
-        if kind == "lighting" and rng.random() < 0.3:
+        if kind == "lighting" and rng.random() < 0.5:
             longest = 1  # a light switched on: a one-frame step, the hardest negative
         length = min(int(rng.integers(shortest, longest + 1)), part1 - part0)
         if length >= min(shortest, 2):
@@ -263,6 +264,54 @@ class Scene:
                 self.rng.uniform(0.08, 0.3, n),  # radius, in canvas heights
             )
             self.pal = _palette(self.rng)
+        elif self.name == "ripples":  # rings spreading from 1-3 moving centres: water, audio
+            n = int(self.rng.integers(1, 4))  # visualisers
+            self.ripples = (
+                self.rng.uniform(0, 1, (n, 2)),  # centre at t = 0, (y, x) in canvas heights
+                self.rng.normal(0, 0.004, (n, 2)),  # centre drift per frame
+                self.rng.uniform(2, 7, n),  # rings per canvas height
+                self.rng.uniform(0.03, 0.2, n),  # phase speed per frame
+            )
+            self.pal = _palette(self.rng)
+            self.cycle = float(self.rng.choice([0.0, self.rng.uniform(0.002, 0.01)]))
+        elif self.name == "particles":  # snow, confetti, sparks over a soft background
+            n = int(self.rng.integers(80, 400))
+            self.particles = (
+                self.rng.uniform(0, 1, (n, 2)),  # position at t = 0, (x, y) in canvas sizes
+                self.rng.normal(0, 0.004, (n, 2)) + (0, self.rng.uniform(0.002, 0.02)),
+                self.rng.integers(1, 5, n),  # radius in px
+                self.rng.integers(60, 256, (n, 3)),
+            )
+            ramp = np.linspace(0, 1, self.ch, dtype=np.float32)[:, None] + np.zeros((1, self.cw))
+            self.still = _colorize(_palette(self.rng), ramp * self.rng.uniform(0.2, 0.6))
+        elif self.name == "swirl":  # a fractal texture turning and flowing: smoke, liquid
+            side = math.ceil(math.hypot(self.cw, self.ch)) + 64  # any turn of the crop fits
+            v = sum(
+                cv2.resize(
+                    self.rng.random((4 * 2**o, 4 * 2**o)).astype(np.float32),
+                    (side, side),
+                    interpolation=cv2.INTER_CUBIC,
+                )
+                / 2**o
+                for o in range(4)
+            )
+            self.field = v.astype(np.float32)
+            self.spin = float(self.rng.uniform(0.2, 1.5) * self.rng.choice([-1, 1]))  # deg/frame
+            self.pal = _palette(self.rng)
+            self.cycle = float(self.rng.choice([0.0, self.rng.uniform(0.002, 0.01)]))
+        elif self.name == "morph":  # layers of soft noise drifting apart: an animated backdrop
+            h, w = self.ch // 4, self.cw // 4
+            ky, kx = np.fft.fftfreq(h)[:, None], np.fft.rfftfreq(w)[None, :]
+            radius = np.hypot(ky, kx)
+            layers = []
+            for lo, hi in ((0.005, 0.015), (0.015, 0.03), (0.03, 0.06)):  # cycles per grid cell
+                band = (radius >= lo) & (radius < hi)
+                phase = np.exp(2j * np.pi * self.rng.random(radius.shape))
+                velocity = self.rng.normal(0, 0.25, 2)  # grid cells per frame, its own way
+                layers.append((band * phase / np.sqrt(band.sum() + 1), velocity))
+            self.morph = (layers, ky, kx, (h, w))
+            self.pal = _palette(self.rng)
+            self.pal[2] *= self.rng.uniform(1, 2)  # colours cycle as the values flow
         else:  # plasma: moving sums of plane waves
             self.waves = self.rng.normal(0, 6, (4, 2)), self.rng.uniform(0.02, 0.08, 4)
             self.pal = _palette(self.rng)
@@ -277,6 +326,14 @@ class Scene:
             return self._shapes(t)
         if self.name == "blobs":
             return self._blobs(t)
+        if self.name == "ripples":
+            return self._ripples(t)
+        if self.name == "particles":
+            return self._particles(t)
+        if self.name == "swirl":
+            return self._swirl(t)
+        if self.name == "morph":
+            return self._morph(t)
         if self.name == "plasma":
             yy, xx = np.mgrid[0 : 1 : self.ch // 4 * 1j, 0 : 1.78 : self.cw // 4 * 1j]
             freq, speed = self.waves
@@ -296,6 +353,53 @@ class Scene:
         )
         rgb = _colorize(self.pal, np.tanh(v))
         return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
+
+    def _cycled(self, t: float) -> np.ndarray:
+        """The palette with its phase moved on by `cycle` per frame: colour cycling, which
+        shifts the histograms steadily while the layout stays."""
+        pal = self.pal.copy()
+        pal[3] = pal[3] + self.cycle * t
+        return pal
+
+    def _ripples(self, t: float) -> np.ndarray:
+        h, w = self.ch // 4, self.cw // 4
+        yy, xx = np.mgrid[0 : 1 : h * 1j, 0 : w / h : w * 1j]
+        centre, drift, rings, speed = self.ripples
+        pos = np.abs((centre + drift * t) % 2 - 1) * (1, w / h)  # bounce: (n, 2) in (y, x)
+        v = sum(
+            np.sin(2 * np.pi * k * np.hypot(yy - py, xx - px) - s * t)
+            for (py, px), k, s in zip(pos, rings, speed, strict=True)
+        )
+        rgb = _colorize(self._cycled(t), v / len(rings))
+        return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
+
+    def _particles(self, t: float) -> np.ndarray:
+        img = self.still.copy()
+        start, velocity, radius, colour = self.particles
+        pos = (start + velocity * t) % 1.0 * (self.cw, self.ch)  # wrap: they fall forever
+        for (x, y), r, c in zip(pos.astype(int), radius, colour.tolist(), strict=True):
+            cv2.circle(img, (int(x), int(y)), int(r), c, -1, cv2.LINE_AA)
+        return img
+
+    def _morph(self, t: float) -> np.ndarray:
+        """Each noise layer shifted by its own velocity (a phase ramp, so it wraps without a
+        seam): the pattern flows and changes shape instead of sliding as one piece."""
+        layers, ky, kx, shape = self.morph
+        spectrum = sum(
+            layer * np.exp(-2j * np.pi * (ky * vy * t + kx * vx * t)) for layer, (vy, vx) in layers
+        )
+        v = np.fft.irfft2(spectrum, s=shape)
+        v = v / (v.std() + 1e-9) / 3  # mostly within [-1, 1]
+        rgb = _colorize(self.pal, v)
+        return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
+
+    def _swirl(self, t: float) -> np.ndarray:
+        side = self.field.shape[0]
+        m = cv2.getRotationMatrix2D((side / 2, side / 2), self.spin * t, 1.0)
+        m[:, 2] += 24 * np.sin((t / 60, t / 85))  # and sways, so it flows as it turns
+        v = cv2.warpAffine(self.field, m, (side, side), borderMode=cv2.BORDER_REFLECT_101)
+        y0, x0 = (side - self.ch) // 2, (side - self.cw) // 2
+        return _colorize(self._cycled(t), v[y0 : y0 + self.ch, x0 : x0 + self.cw])
 
     def _shapes(self, t: float) -> np.ndarray:
         img = self.still.copy()
@@ -416,6 +520,8 @@ def _overlays(img: np.ndarray, shot: ShotPlan, k: int, seed: int) -> np.ndarray:
                 cv2.ellipse(mask, (x, y), axes, angle, 0, 360, 255, -1, cv2.LINE_AA)
             a = (mask.astype(np.float32) / 255)[..., None]
             img = (img * (1 - a) + texture * a + 0.5).astype(np.uint8)
+        elif kind == "pass":
+            img = _passer(img, (k - start + 1) / (length + 1), rng)
         elif kind == "caption":  # a dark band with white text, as in news and music videos
             y0 = int(rng.uniform(0.65, 0.8) * h)
             band = img.copy()
@@ -434,6 +540,26 @@ def _overlays(img: np.ndarray, shot: ShotPlan, k: int, seed: int) -> np.ndarray:
                 cv2.LINE_AA,
             )
     return img
+
+
+def _passer(img: np.ndarray, progress: float, rng: np.random.Generator) -> np.ndarray:
+    """A foreground body passing close to the camera at `progress` (0..1) of its crossing:
+    a dark, defocused, textured slab 30-110% of the frame wide that enters on one side and
+    leaves on the other, so the shot comes back (a wipe would end on another shot)."""
+    h, w = img.shape[:2]
+    width = rng.uniform(0.3, 1.1) * w
+    left_to_right = rng.random() < 0.5
+    x0 = -width + progress * (w + width)  # the body's left edge
+    x0 = x0 if left_to_right else w - x0 - width
+    xx = np.arange(w, dtype=np.float32)
+    soft = 0.06 * w
+    inside = np.clip((xx - x0) / soft, 0, 1) * np.clip((x0 + width - xx) / soft, 0, 1)
+    shade = rng.uniform(0.05, 0.35)  # how much light the body still reflects
+    tint = rng.uniform(0.6, 1.0, 3) * shade * 255
+    blurred = cv2.blur(img, (max(3, w // 12), max(3, h // 12)))  # the background, out of focus
+    body = 0.25 * blurred + tint
+    a = inside[None, :, None]
+    return np.clip(img * (1 - a) + body * a + 0.5, 0, 255).astype(np.uint8)
 
 
 # ---------------------------------------------------------------- gradual transitions
