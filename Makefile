@@ -35,7 +35,7 @@ TR_VIDEOS = $$(sed 's|^|data/transitions/videos/|; s|$$|.mp4|' data/transitions/
 TR_RUN := runs/transitions
 
 data/transitions/dataset.json: | $(STAMP)
-	$(BIN)/python datasets/transitions/build.py --out data/transitions --videos 150
+	$(BIN)/python datasets/transitions/build.py --out data/transitions --videos 250 --cut-videos 24
 
 # Train the default model, tune its event decoding on val, label the held-out splits with it,
 # score both tools on the mixed test split and on the hard-cut-only one (the README table).
