@@ -322,25 +322,23 @@ class Scene:
             period = 2 * (b - a - 1)
             x = int(t) % period
             return self.video[a + (x if x < b - a - 1 else period - x)]
-        if self.name == "shapes":
-            return self._shapes(t)
-        if self.name == "blobs":
-            return self._blobs(t)
-        if self.name == "ripples":
-            return self._ripples(t)
-        if self.name == "particles":
-            return self._particles(t)
-        if self.name == "swirl":
-            return self._swirl(t)
-        if self.name == "morph":
-            return self._morph(t)
-        if self.name == "plasma":
-            yy, xx = np.mgrid[0 : 1 : self.ch // 4 * 1j, 0 : 1.78 : self.cw // 4 * 1j]
-            freq, speed = self.waves
-            v = sum(np.sin(freq[i, 0] * xx + freq[i, 1] * yy + speed[i] * t * 2) for i in range(4))
-            rgb = _colorize(self.pal, v / 4)
-            return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
-        return self.still
+        draw = {
+            "shapes": self._shapes,
+            "blobs": self._blobs,
+            "ripples": self._ripples,
+            "particles": self._particles,
+            "swirl": self._swirl,
+            "morph": self._morph,
+            "plasma": self._plasma,
+        }.get(self.name)
+        return self.still if draw is None else draw(t)
+
+    def _plasma(self, t: float) -> np.ndarray:
+        yy, xx = np.mgrid[0 : 1 : self.ch // 4 * 1j, 0 : 1.78 : self.cw // 4 * 1j]
+        freq, speed = self.waves
+        v = sum(np.sin(freq[i, 0] * xx + freq[i, 1] * yy + speed[i] * t * 2) for i in range(4))
+        rgb = _colorize(self.pal, v / 4)
+        return cv2.resize(rgb, (self.cw, self.ch), interpolation=cv2.INTER_CUBIC)
 
     def _blobs(self, t: float) -> np.ndarray:
         h, w = self.ch // 4, self.cw // 4
