@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from pipeline.distributed import ProcessGroup, gather
 from pipeline.errors import FramelabelError
-from pipeline.io.locks import OutputBusyError, output_lock
+from pipeline.io.locks import OutputBusyError, clear_stale_lock, output_lock
 from pipeline.label_job import LabelJob
 from pipeline.label_outputs import LabelResult
 from pipeline.manifest import DONE, FAILED, STARTED, Manifest, Record, is_finished
@@ -70,6 +70,7 @@ def label_batch(
     for source, name in group.share(sources):
         if not job.options.overwrite and is_finished(previous.get(source)):
             counts.skipped += 1
+            clear_stale_lock(out_dir, name)
             continue
         try:
             with output_lock(out_dir, name):

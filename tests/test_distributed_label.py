@@ -142,6 +142,18 @@ def test_an_input_another_process_is_writing_is_left_to_it(clips, tmp_path, caps
     assert "labelled 1 of 6 inputs, 5 already done" in capsys.readouterr().err
 
 
+def test_a_lock_left_by_a_writer_killed_after_its_last_input_is_removed(clips, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main([*LABEL, str(clips), "--out", str(out)]) == 0
+    (out / ".clip4.lock").touch()  # killed after recording clip4 as done, before unlocking
+    assert main([*LABEL, str(clips), "--out", str(out)]) == 0
+    assert "labelled 0 of 6 inputs, 6 already done" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    with output_lock(out, "clip5"):  # a lock someone holds is theirs: left alone
+        assert main([*LABEL, str(clips), "--out", str(out)]) == 0
+        assert (out / ".clip5.lock").exists()
+
+
 def test_slurm_tasks_share_a_corpus(clips, one_process, tmp_path):
     """Two `srun` tasks on one node, as SLURM describes them to each process."""
     out = tmp_path / "out"

@@ -56,3 +56,12 @@ def output_lock(out_dir: Path, name: str) -> Iterator[None]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()  # while still locked: nobody can be holding this inode but us
         os.close(fd)
+
+
+def clear_stale_lock(out_dir: Path, name: str) -> None:
+    """Remove `name`'s lock file if no process holds it: a writer killed between recording
+    its input as done and removing the file leaves it behind, and a later run that skips the
+    finished input would otherwise never take (and so never remove) that lock."""
+    if _lock_path(out_dir, name).exists():
+        with contextlib.suppress(OutputBusyError), output_lock(out_dir, name):
+            pass  # taken and released: released removes the file
