@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts
 
 import numpy as np  # noqa: E402
-from gates_at_cuts import collect, markdown_table, plot, summarize, trace_video  # noqa: E402
+from gates_at_cuts import collect, report, summarize, trace_video  # noqa: E402
 
 from pipeline.checkpoint import load_labeler  # noqa: E402
 from pipeline.data.datamodule import FrameDataModule  # noqa: E402
@@ -84,16 +83,9 @@ def main() -> None:
     offsets = np.arange(-args.before, args.after + 1)
     windows, mid = collect(videos, offsets, args.quiet)
     summary = summarize(windows, mid, offsets, args.peak)
-    summary.update(offsets=offsets.tolist(), model=args.model, lookahead=model.lookahead)
-    print(f"model {args.model} (look-ahead {model.lookahead}); 'mid-shot' = hold frames here")
-    print(markdown_table(summary, args.peak, KINDS))
-    if args.plot:
-        title = f"film-events LSTM ({Path(args.model).name}) gates around cues, mean over cues"
-        plot(summary, offsets, model.lookahead, args.plot, title, KINDS, "hold frames")
-        print(f"plot: {args.plot}")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=1))
+    title = f"film-events LSTM ({Path(args.model).name}) gates around cues, mean over cues"
+    note = "; 'mid-shot' = hold frames here"
+    report(summary, offsets, model.lookahead, args, title, args.peak, KINDS, "hold frames", note)
 
 
 if __name__ == "__main__":

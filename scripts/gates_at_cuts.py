@@ -232,13 +232,28 @@ def main() -> None:
         mid = mid or bikes_mid
     reach = args.peak + model.lookahead  # with look-ahead d the cut's label is read d steps late
     summary = summarize(windows, mid, offsets, reach)
-    summary["offsets"] = offsets.tolist()
-    summary["model"], summary["lookahead"] = args.model, model.lookahead
-    print(f"model {args.model} (look-ahead {model.lookahead})")
-    print(markdown_table(summary, reach))
+    title = f"gates of {Path(args.model).name} around events (mean over events)"
+    report(summary, offsets, model.lookahead, args, title, reach)
+
+
+def report(
+    summary: dict,
+    offsets: np.ndarray,
+    lookahead: int,
+    args: argparse.Namespace,
+    title: str,
+    peak: int,
+    kinds: tuple[str, ...] = KINDS,
+    reference: str = "mid-shot",
+    note: str = "",
+) -> None:
+    """Print the table and write the plot (--plot) and the JSON (--json) of a gate summary;
+    shared with gates_at_cues.py."""
+    summary.update(offsets=offsets.tolist(), model=args.model, lookahead=lookahead)
+    print(f"model {args.model} (look-ahead {lookahead}){note}")
+    print(markdown_table(summary, peak, kinds))
     if args.plot:
-        title = f"gates of {Path(args.model).name} around events (mean over events)"
-        plot(summary, offsets, model.lookahead, args.plot, title)
+        plot(summary, offsets, lookahead, args.plot, title, kinds, reference)
         print(f"plot: {args.plot}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
