@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline.label_options import LabelOptions
 
 if TYPE_CHECKING:
+    from pipeline.io.decode_worker import DecodeWorker
     from pipeline.label_job import LabelJob
     from pipeline.label_outputs import LabelResult
 
@@ -30,12 +31,13 @@ def default_model_path() -> str:
     return str(resources.files("pipeline") / "assets" / DEFAULT_MODEL)
 
 
-def load_job(options: LabelOptions) -> LabelJob:
-    """The model of `options` loaded once, ready to label any number of sources."""
+def load_job(options: LabelOptions, worker: DecodeWorker | None = None) -> LabelJob:
+    """The model of `options` loaded once, ready to label any number of sources (close it
+    when done: it may hold a decode worker process). `worker`: one already decoding."""
     from pipeline.checkpoint import load_labeler
     from pipeline.label_job import LabelJob
 
-    return LabelJob(load_labeler(options.model or default_model_path()), options)
+    return LabelJob(load_labeler(options.model or default_model_path()), options, worker)
 
 
 def label_video(
@@ -60,7 +62,8 @@ def label_video(
     source = str(source)
     from pipeline.label_cli import output_name
 
-    return load_job(settings).run(source, name or output_name(source))
+    with load_job(settings) as job:
+        return job.run(source, name or output_name(source))
 
 
 __all__ = ["LabelOptions", "default_model_path", "label_video", "load_job"]

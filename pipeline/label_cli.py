@@ -71,6 +71,12 @@ def _add_extra_output_arguments(p: argparse.ArgumentParser) -> None:
         help="also write NAME.report.html per video and index.html (as `framelabel report`)",
     )
     p.add_argument(
+        "--decode-in-thread",
+        action="store_true",
+        help="decode in a thread of this process, not in a worker process (--no-video runs "
+        "decode in a worker by default: it starts while the model loads)",
+    )
+    p.add_argument(
         "--buffer-mb",
         type=int,
         default=DEFAULT_BUFFER_MB,
@@ -99,6 +105,7 @@ def label_options(args: argparse.Namespace, argv: list[str] | None = None) -> La
         quiet=args.quiet,
         buffer_mb=args.buffer_mb,
         gates=args.gates,
+        decode_worker=not args.decode_in_thread,
         command=("framelabel", "label", *(argv or [])),
     )
 
@@ -139,10 +146,8 @@ def summary_line(r: LabelResult) -> str:
 def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     """Label every input (this rank's share of them, under a distributed launcher); one summary
     line each; exit 1 if any failed. Inputs already done in the output folder are skipped."""
-    # torch and the models load only when labeling actually runs (fast --help)
-    from pipeline import distributed
-    from pipeline.api import load_job
-    from pipeline.batch import label_batch
+    from pipeline.api import default_model_path
+    from pipeline.decode_plan import prefetch_first_input
     from pipeline.io.atomic import check_output_dir
 
     options = label_options(args, argv)
@@ -150,13 +155,26 @@ def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
     sources = expand_inputs(args.inputs)
     if options.gt and len(sources) != 1:
         raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
-    job = load_job(options)
+    # decoding starts now, while torch and the model load (about a second on a small CPU)
+    worker = prefetch_first_input(options, sources, options.model or default_model_path())
+    # torch and the models load only when labeling actually runs (fast --help)
+    from pipeline import distributed
+    from pipeline.api import load_job
+    from pipeline.batch import label_batch
+
+    try:
+        job = load_job(options, worker)
+    except BaseException:
+        if worker is not None:
+            worker.close()
+        raise
     group = distributed.join()
     try:
         stream = sys.stderr if args.quiet else sys.stdout
         named = [(source, output_name(source)) for source in sources]
         counts = label_batch(job, named, group, lambda r: print(summary_line(r), file=stream))
     finally:
+        job.close()
         distributed.leave(group)
     if not group.is_main:
         return 0  # the job's status, summary and report index come from rank 0

@@ -12,7 +12,9 @@ import numpy as np
 from tqdm import tqdm
 
 from pipeline.checkpoint import LabelerBundle, build_bundle_encoder, resolve_device
+from pipeline.decode_plan import decodes_in_worker, is_live, sampling_for, worker_request
 from pipeline.errors import ConfigError, OutputExistsError
+from pipeline.io.decode_worker import DecodeWorker, WorkerStream
 from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
 from pipeline.io.sampling import Sampling
@@ -38,19 +40,14 @@ OUTPUT_SUFFIXES = {
 }
 
 
-def is_live(source: str) -> bool:
-    return source.isdigit() or "://" in source
-
-
 def choose_sampling(model: Sampling, options: LabelOptions) -> Sampling:
     """The model's training sampling unless overridden: the LSTM learned that time step."""
-    if options.fps is None and options.stride is None:
-        chosen = model
-    else:
-        chosen = Sampling(options.fps, options.stride or 1)
-        if chosen != model:
-            log.warning("sampling %s differs from the model's training sampling %s", chosen, model)
-    return chosen.with_window(options.start_s, options.end_s)
+    chosen = sampling_for(model, options)
+    if chosen.rate_only != model.rate_only:
+        log.warning(
+            "sampling %s differs from the model's training sampling %s", chosen.rate_only, model
+        )
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -68,10 +65,14 @@ class VideoJob:
 
 
 class LabelJob:
-    """Labels one source at a time with a shared model; see `run`."""
+    """Labels one source at a time with a shared model; see `run`. `worker`: a decode worker
+    to use (one already decoding the first input); `close()` stops it."""
 
-    def __init__(self, bundle: LabelerBundle, options: LabelOptions) -> None:
+    def __init__(
+        self, bundle: LabelerBundle, options: LabelOptions, worker: DecodeWorker | None = None
+    ) -> None:
         self.bundle, self.options = bundle, options
+        self.worker = worker
         encoder = build_bundle_encoder(bundle)
         device = resolve_device(options.device)
         self.labeler = StreamingLabeler(bundle.model, encoder, device, bundle.path)
@@ -104,14 +105,7 @@ class LabelJob:
         overwrite = self.options.overwrite or replace_leftovers
         paths = self.output_paths(name, overwrite)
         live = is_live(source)
-        reader = open_video(
-            int(source) if source.isdigit() else source,
-            backend=self.options.backend,
-            sampling=self.sampling,
-            model_size=self.bundle.preprocessing.size,
-        )
-        with reader:
-            reader.set_size(self._frame_size(paths, None if live else reader.info))
+        with self._open(source, paths, live) as reader:
             gt = self._ground_truth(source, name, reader.info, live)
             job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling, overwrite)
             track = self._stream(reader, job)
@@ -123,6 +117,37 @@ class LabelJob:
                 f"{'the end' if o.end_s is None else f'{o.end_s:g} s'}{known}: choose times inside it"
             )
         return finish_result(track, job, self.bundle, self.options, time.perf_counter() - started)
+
+    def close(self) -> None:
+        """Stop the decode worker, if one was started."""
+        if self.worker is not None:
+            self.worker.close()
+
+    def __enter__(self) -> LabelJob:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _open(self, source: str, paths: dict[str, Path], live: bool):
+        """The source's frames at the sizes this run needs: from the decode worker when only
+        the model's size is (a `WorkerStream`), else from a reader in this process."""
+        model_size = self.bundle.preprocessing.size
+        if "video" not in paths and decodes_in_worker(self.options, source):
+            self.worker = self.worker or DecodeWorker()
+            return self.worker.open(worker_request(source, self.options, model_size, self.sampling))
+        reader = open_video(
+            int(source) if source.isdigit() else source,
+            backend=self.options.backend,
+            sampling=self.sampling,
+            model_size=model_size,
+        )
+        try:
+            reader.set_size(self._frame_size(paths, None if live else reader.info))
+        except BaseException:
+            reader.close()
+            raise
+        return reader
 
     def _frame_size(self, paths: dict, info: VideoInfo | None) -> tuple[int, int] | None:
         """The reader's display size: the annotated video's, else the encoder's (then one scaler
@@ -165,8 +190,11 @@ class LabelJob:
         fps = float(self.sampling.output_fps(info.fps, LIVE_FPS))
         with contextlib.ExitStack() as stack:
             stack.callback(bar.close)
-            frames = ThreadedIterator(reader, budget.decode_ahead)
-            stack.callback(frames.close)
+            if isinstance(reader, WorkerStream):
+                frames = reader  # the worker decodes ahead on its own
+            else:
+                frames = ThreadedIterator(reader, budget.decode_ahead)
+                stack.callback(frames.close)
             sink = self._video_sink(stack, job, first, total, budget)
             gates = self._gates_writer(stack, job)
             track = stream_labels(

@@ -40,6 +40,8 @@ class LabelOptions:
         quiet: no progress bar.
         buffer_mb: memory for frames in flight; big frames get fewer of them.
         gates: also write NAME.gates.csv, the LSTM's gate activity per frame.
+        decode_worker: decode file inputs without an annotated video in a separate process
+            (beside the model, and started while it loads); False keeps decoding in a thread.
         command: the command line that asked for this run (recorded in the outputs).
     """
 
@@ -61,6 +63,7 @@ class LabelOptions:
     quiet: bool = False
     buffer_mb: int = DEFAULT_BUFFER_MB
     gates: bool = False
+    decode_worker: bool = True
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

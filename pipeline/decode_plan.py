@@ -1,0 +1,77 @@
+"""How a `label` run decodes each input, decided without torch: a worker process for files
+whose frames are only needed at model size (no annotated video), a thread otherwise; and the
+first input's decoding started before the model loads (`prefetch_first_input`).
+"""
+
+from __future__ import annotations
+
+import os
+
+from pipeline.checkpoint_peek import peek_input_settings
+from pipeline.io.decode_worker import DecodeRequest, DecodeWorker
+from pipeline.io.sampling import Sampling
+from pipeline.label_options import LabelOptions
+from pipeline.manifest import Manifest, is_finished
+from pipeline.streaming import FrameBudget
+
+
+def is_live(source: str) -> bool:
+    """A camera index or a stream URL: read as it arrives, in a thread of this process."""
+    return source.isdigit() or "://" in source
+
+
+def sampling_for(model: Sampling, options: LabelOptions) -> Sampling:
+    """The frames to label: the model's training sampling unless the options override it."""
+    if options.fps is None and options.stride is None:
+        chosen = model
+    else:
+        chosen = Sampling(options.fps, options.stride or 1)
+    return chosen.with_window(options.start_s, options.end_s)
+
+
+def writes_video(options: LabelOptions) -> bool:
+    return options.video and options.out_dir is not None
+
+
+def decodes_in_worker(options: LabelOptions, source: str) -> bool:
+    return options.decode_worker and not writes_video(options) and not is_live(source)
+
+
+def worker_request(
+    source: str, options: LabelOptions, model_size: tuple[int, int], sampling: Sampling
+) -> DecodeRequest:
+    """The decoding of `source` at the model's size (the only size a run without the
+    annotated video needs), reading ahead as far as the in-process path's buffer would."""
+    width, height = model_size
+    budget = FrameBudget(options.buffer_mb << 20, 3 * 2 * width * height)
+    return DecodeRequest(
+        source, options.backend, model_size, model_size, sampling, budget.decode_ahead
+    )
+
+
+def _under_launcher() -> bool:
+    """Several ranks share the inputs: which one is first for this rank is decided later."""
+    return (
+        int(os.environ.get("WORLD_SIZE", "1")) > 1 or int(os.environ.get("SLURM_NTASKS", "1")) > 1
+    )
+
+
+def prefetch_first_input(
+    options: LabelOptions, sources: list[str], model_path: str
+) -> DecodeWorker | None:
+    """A worker already decoding the first input, started while torch and the model load;
+    None when the first input will not be decoded that way (or the checkpoint's settings
+    cannot be read without torch). `LabelJob` adopts it when its request is the same."""
+    if not sources or _under_launcher() or not decodes_in_worker(options, sources[0]):
+        return None
+    if not options.overwrite and options.out_dir is not None:
+        if is_finished(Manifest(options.out_dir).last_records().get(sources[0])):
+            return None  # skipped as done
+    settings = peek_input_settings(model_path)
+    if settings is None:
+        return None
+    worker = DecodeWorker()
+    worker.prefetch(
+        worker_request(sources[0], options, settings.size, sampling_for(settings.sampling, options))
+    )
+    return worker
