@@ -207,10 +207,13 @@ def decode_one(request: DecodeRequest, out: IO[bytes]) -> None:
         return
     with reader:
         _send(out, ("info", reader.info))
-        # decode on while this thread waits for the parent to take the frames
-        frames = ThreadedIterator(reader, request.decode_ahead)
+        # decode on while this thread waits for the parent to take the frames; the queue
+        # holds whole messages, so the two threads meet once per message, not once per frame
+        batches = ThreadedIterator(
+            chunked(reader, FRAMES_PER_MESSAGE), max(1, request.decode_ahead // FRAMES_PER_MESSAGE)
+        )
         try:
-            for batch in chunked(frames, FRAMES_PER_MESSAGE):
+            for batch in batches:
                 _send(out, ("frames", batch))
         except (BrokenPipeError, ConnectionResetError):
             raise
@@ -218,7 +221,7 @@ def decode_one(request: DecodeRequest, out: IO[bytes]) -> None:
             _send_error(out, err)
             return
         finally:
-            frames.close()
+            batches.close()
         _send(out, ("end", reader.corrupt_frames))
 
 
