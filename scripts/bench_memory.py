@@ -4,20 +4,21 @@ by video length.
     python scripts/bench_memory.py [--work bench/] [--sizes 720p 1080p 2160p] [--minutes 1 10]
 
 The clips come from scripts/bench_clips.py; the long ones loop bench/bbb_720p.mp4 by stream
-copy (no encoding). Every label run is a fresh process whose own peak RSS comes from wait4.
+copy (no encoding). Every label run is a fresh process; its peak is the largest sum of the RSS
+of it and the processes it starts (`--no-video` decodes in a worker), sampled every 50 ms.
 Prints two markdown tables.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import av
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from process_memory import run_measured  # noqa: E402
 
 
 def looped_clip(src: Path, dst: Path, minutes: float) -> Path:
@@ -53,15 +54,11 @@ def _copy_packets(src: Path, out, out_stream, offset: int) -> int:
 
 
 def label_peak(video: Path, with_video: bool) -> tuple[float, float]:
-    """(peak RSS in MB, seconds) of one `framelabel label` process."""
+    """(peak RSS in MB of the process and its decode worker, seconds) of one `label` run."""
     args = [sys.executable, "-m", "pipeline.cli", "label", str(video), "--quiet", "--overwrite"]
     args += ["--out", str(video.with_suffix(""))] + ([] if with_video else ["--no-video"])
-    start = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    if status != 0:
-        raise SystemExit(f"{' '.join(args)} failed with status {status}")
-    return usage.ru_maxrss / 1024, time.perf_counter() - start
+    seconds, peak_mb = run_measured(args, interval_s=0.05)
+    return peak_mb, seconds
 
 
 def _cell(video: Path, with_video: bool) -> str:
