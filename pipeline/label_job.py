@@ -133,7 +133,7 @@ class LabelJob:
         """The source's frames at the sizes this run needs: from the decode worker when only
         the model's size is (a `WorkerStream`), else from a reader in this process."""
         model_size = self.bundle.preprocessing.size
-        if "video" not in paths and decodes_in_worker(self.options, source):
+        if decodes_in_worker(self.options, source):  # (then paths hold no annotated video)
             self.worker = self.worker or DecodeWorker()
             return self.worker.open(worker_request(source, self.options, model_size, self.sampling))
         reader = open_video(
