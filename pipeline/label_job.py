@@ -106,6 +106,8 @@ class LabelJob:
         paths = self.output_paths(name, overwrite)
         live = is_live(source)
         with self._open(source, paths, live) as reader:
+            if isinstance(reader, WorkerStream):  # a prefetched video began decoding earlier
+                started = min(started, reader.requested_at)
             gt = self._ground_truth(source, name, reader.info, live)
             job = VideoJob(source, name, reader.info, paths, gt, live, self.sampling, overwrite)
             track = self._stream(reader, job)

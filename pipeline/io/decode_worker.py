@@ -25,6 +25,7 @@ import pickle
 import signal
 import subprocess
 import sys
+import time
 import traceback
 import weakref
 from collections.abc import Iterator
@@ -59,9 +60,12 @@ class WorkerStream:
     """One video's frames from the worker, with a reader's `info`, `size` and
     `corrupt_frames`; iterate once. A context manager: leaving it early stops the worker."""
 
-    def __init__(self, worker: DecodeWorker, request: DecodeRequest, info: VideoInfo) -> None:
+    def __init__(
+        self, worker: DecodeWorker, request: DecodeRequest, info: VideoInfo, requested_at: float
+    ) -> None:
         self.worker, self.info = worker, info
         self.size, self.model_size = request.size, request.model_size
+        self.requested_at = requested_at  # perf_counter() when decoding was asked for
         self.corrupt_frames = 0
         self.finished = False
 
@@ -102,6 +106,7 @@ class DecodeWorker:
         self.process: subprocess.Popen | None = None
         self.stream: WorkerStream | None = None
         self._pending: DecodeRequest | None = None  # sent, its answer not read yet
+        self._sent_at = 0.0
 
     def prefetch(self, request: DecodeRequest) -> None:
         if self._pending is not None or self.stream is not None:
@@ -116,7 +121,7 @@ class DecodeWorker:
         kind, *payload = self.receive()
         if kind != "info":  # the video failed to open: the worker waits for the next one
             raise _worker_error(*payload)
-        self.stream = WorkerStream(self, request, payload[0])
+        self.stream = WorkerStream(self, request, payload[0], self._sent_at)
         return self.stream
 
     def receive(self) -> tuple[Any, ...]:
@@ -132,6 +137,7 @@ class DecodeWorker:
             self._spawn()
         pickle.dump(request, self.process.stdin)
         self.process.stdin.flush()
+        self._sent_at = time.perf_counter()
 
     def _spawn(self) -> None:
         env = dict(os.environ)
