@@ -199,6 +199,7 @@ class LabelJob:
                 stack.callback(frames.close)
             sink = self._video_sink(stack, job, first, total, budget)
             gates = self._gates_writer(stack, job)
+            stack.enter_context(self.labeler.cpu_threads())
             track = stream_labels(
                 frames,
                 self.labeler,

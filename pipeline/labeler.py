@@ -9,9 +9,10 @@ frames a label is final d frames later; the end of the stream flushes the rest.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,6 +55,20 @@ class StreamingLabeler:
     @property
     def lookahead(self) -> int:
         return self.model.lookahead
+
+    @contextlib.contextmanager
+    def cpu_threads(self) -> Iterator[None]:
+        """While labeling: one torch thread on CPU when the encoder is too light to gain from
+        more, so the decoder (and the video writer) keep the other cores; restored after."""
+        if self.device.type != "cpu" or self.encoder.benefits_from_threads:
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
     def reset(self) -> None:
         self.state = None

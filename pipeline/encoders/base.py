@@ -134,6 +134,10 @@ class FrameEncoder(nn.Module):
     # Part of every feature-cache key: bump it when an encoder's features change for the same
     # spec and weights, so cached features of the old computation are never reused.
     cache_version: int = 1
+    # Whether splitting a batch's math across CPU threads pays. False for encoders so light
+    # that waking a second thread costs more than it saves: labeling then runs the model on
+    # one thread and leaves the other cores to the decoder (`StreamingLabeler.cpu_threads`).
+    benefits_from_threads: bool = True
 
     def __init__(self, spec: EncoderSpec, preprocessing: Preprocessing, feature_dim: int) -> None:
         super().__init__()

@@ -72,6 +72,10 @@ def _histogram(index: torch.Tensor, bins: int) -> torch.Tensor:
 class CueEncoder(FrameEncoder):
     """Colour/luma histograms, thumbnails and edges per frame: (B, sum(GROUP_SIZES)) features."""
 
+    # 64 frames of cues and the LSTM take ~0.1 ms of one core per frame; on 2 cores a second
+    # (sleeping, OMP_WAIT_POLICY=PASSIVE) thread doubles the CPU time and slows it down.
+    benefits_from_threads = False
+
     def __init__(self, spec: EncoderSpec) -> None:
         if spec.weights not in ("pretrained", "none"):
             raise ConfigError(
