@@ -5,9 +5,8 @@ first input's decoding started before the model loads (`prefetch_first_input`).
 
 from __future__ import annotations
 
-import os
-
 from pipeline.checkpoint_peek import peek_input_settings
+from pipeline.distributed import several_ranks
 from pipeline.io.decode_worker import DecodeRequest, DecodeWorker
 from pipeline.io.sampling import Sampling
 from pipeline.label_options import LabelOptions
@@ -42,17 +41,9 @@ def worker_request(
 ) -> DecodeRequest:
     """The decoding of `source` at the model's size (the only size a run without the
     annotated video needs), reading ahead as far as the in-process path's buffer would."""
-    width, height = model_size
-    budget = FrameBudget(options.buffer_mb << 20, 3 * 2 * width * height)
+    budget = FrameBudget.for_frames(options.buffer_mb, model_size, model_size)
     return DecodeRequest(
         source, options.backend, model_size, model_size, sampling, budget.decode_ahead
-    )
-
-
-def _under_launcher() -> bool:
-    """Several ranks share the inputs: which one is first for this rank is decided later."""
-    return (
-        int(os.environ.get("WORLD_SIZE", "1")) > 1 or int(os.environ.get("SLURM_NTASKS", "1")) > 1
     )
 
 
@@ -62,7 +53,8 @@ def prefetch_first_input(
     """A worker already decoding the first input, started while torch and the model load;
     None when the first input will not be decoded that way (or the checkpoint's settings
     cannot be read without torch). `LabelJob` adopts it when its request is the same."""
-    if not sources or _under_launcher() or not decodes_in_worker(options, sources[0]):
+    # under a launcher each rank's first input is known only once its share is taken
+    if not sources or several_ranks() or not decodes_in_worker(options, sources[0]):
         return None
     if not options.overwrite and options.out_dir is not None:
         if is_finished(Manifest(options.out_dir).last_records().get(sources[0])):

@@ -31,11 +31,26 @@ class ProcessGroup:
         return items[self.rank :: self.world]
 
 
+def _torchrun(env: os._Environ) -> bool:  # torchrun, or Lightning's own launcher
+    return "RANK" in env and "WORLD_SIZE" in env
+
+
+def _slurm(env: os._Environ) -> bool:
+    return int(env.get("SLURM_NTASKS", "1")) > 1 and "SLURM_PROCID" in env
+
+
+def several_ranks() -> bool:
+    """Whether a launcher started this process as one of several (from the environment alone:
+    no torch, no process group)."""
+    env = os.environ
+    return (_torchrun(env) and int(env["WORLD_SIZE"]) > 1) or _slurm(env)
+
+
 def _launcher_ranks() -> tuple[int, int]:
     env = os.environ
-    if "RANK" in env and "WORLD_SIZE" in env:  # torchrun, or Lightning's own launcher
+    if _torchrun(env):
         return int(env["RANK"]), int(env["WORLD_SIZE"])
-    if int(env.get("SLURM_NTASKS", "1")) > 1 and "SLURM_PROCID" in env:
+    if _slurm(env):
         from lightning.fabric.plugins.environments import SLURMEnvironment
 
         slurm = SLURMEnvironment()

@@ -184,9 +184,8 @@ class LabelJob:
     def _stream(self, reader, job: VideoJob) -> LabelTrack:
         """Decode -> label -> (draw + encode) with all three stages running at once."""
         info, o = job.info, self.options
-        model_w, model_h = self.bundle.preprocessing.size
         first = reader.size or (info.width, info.height)
-        budget = FrameBudget(o.buffer_mb << 20, 3 * (first[0] * first[1] + model_w * model_h))
+        budget = FrameBudget.for_frames(o.buffer_mb, first, self.bundle.preprocessing.size)
         total = self._expected_rows(info)
         bar = tqdm(total=total, unit="frame", desc=job.name, disable=o.quiet, leave=False)
         fps = float(self.sampling.output_fps(info.fps, LIVE_FPS))

@@ -24,6 +24,14 @@ class FrameBudget:
     total_bytes: int
     frame_bytes: int
 
+    @classmethod
+    def for_frames(
+        cls, buffer_mb: int, size: tuple[int, int], model_size: tuple[int, int]
+    ) -> FrameBudget:
+        """`buffer_mb` for frames of RGB at `size` plus their copy at the model's size."""
+        (w, h), (mw, mh) = size, model_size
+        return cls(buffer_mb << 20, 3 * (w * h + mw * mh))
+
     def _frames(self, share: float, minimum: int) -> int:
         return max(minimum, int(self.total_bytes * share) // max(1, self.frame_bytes))
 
