@@ -18,6 +18,7 @@ import torch
 from pipeline.encoders import EncoderSpec, FrameEncoder, Preprocessing, build_encoder
 from pipeline.errors import CheckpointError, ConfigError
 from pipeline.io.atomic import atomic_output
+from pipeline.io.framing import FramingSpec
 from pipeline.io.sampling import Sampling
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 from pipeline.transitions import TransitionParams, applies_to, params_from_hparams
@@ -38,6 +39,9 @@ class LabelerBundle:
     path: str
     # how probability runs become one event each (shot/cut/gradual models only)
     transitions: TransitionParams | None = None
+    # what is cut out of each frame before the encoder (pipeline.io.framing.FRAMING_MODES);
+    # checkpoints written before framing existed see the whole frame
+    framing: str = "full"
 
     @property
     def causal(self) -> bool:
@@ -171,6 +175,7 @@ def _bundle(ckpt: dict, path: str | Path) -> LabelerBundle:
         encoder_state=encoder_state or None,
         path=str(path),
         transitions=_transition_params(path, hparams),
+        framing=FramingSpec.from_mode(hparams.get("framing")).mode,
     )
 
 

@@ -29,6 +29,7 @@ class InputSettings:
 
     size: tuple[int, int]
     sampling: Sampling
+    borders: bool = False  # the model crops borders: frames are decoded at the analysis size
 
 
 def _placeholder(*_args: object, **_kwargs: object) -> None:
@@ -67,4 +68,4 @@ def peek_input_settings(path: str | Path) -> InputSettings | None:
         return None
     if not all(type(v) is int and v > 0 for v in (width, height)):
         return None
-    return InputSettings((width, height), sampling)
+    return InputSettings((width, height), sampling, hparams.get("framing") == "borders")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pipeline.checkpoint_peek import peek_input_settings
 from pipeline.distributed import several_ranks
 from pipeline.io.decode_worker import DecodeRequest, DecodeWorker
+from pipeline.io.framing import decode_size
 from pipeline.io.sampling import Sampling
 from pipeline.label_options import LabelOptions
 from pipeline.manifest import Manifest, is_finished
@@ -39,8 +40,9 @@ def decodes_in_worker(options: LabelOptions, source: str) -> bool:
 def worker_request(
     source: str, options: LabelOptions, model_size: tuple[int, int], sampling: Sampling
 ) -> DecodeRequest:
-    """The decoding of `source` at the model's size (the only size a run without the
-    annotated video needs), reading ahead as far as the in-process path's buffer would."""
+    """The decoding of `source` at the model's decode size (`framing.decode_size`: the only
+    size a run without the annotated video needs), reading ahead as far as the in-process
+    path's buffer would."""
     budget = FrameBudget.for_frames(options.buffer_mb, model_size, model_size)
     return DecodeRequest(
         source, options.backend, model_size, model_size, sampling, budget.decode_ahead
@@ -62,8 +64,9 @@ def prefetch_first_input(
     settings = peek_input_settings(model_path)
     if settings is None:
         return None
+    size = decode_size(settings.size, settings.borders or options.roi is not None)
     worker = DecodeWorker()
     worker.prefetch(
-        worker_request(sources[0], options, settings.size, sampling_for(settings.sampling, options))
+        worker_request(sources[0], options, size, sampling_for(settings.sampling, options))
     )
     return worker

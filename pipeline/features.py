@@ -7,7 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,11 @@ import torch
 from pipeline.data.mstcn import CORRUPT_NPY_ERRORS
 from pipeline.encoders import FrameEncoder
 from pipeline.io.atomic import atomic_output
+from pipeline.io.base import VideoReader
+from pipeline.io.framing import BorderTracker, FramingSpec, decode_size
 from pipeline.io.reader import open_video
 from pipeline.io.sampling import Sampling
+from pipeline.io.types import Frame
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +61,18 @@ def fingerprint_file(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def cache_key(video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str) -> dict:
+def cache_key(
+    video: str | Path,
+    encoder: FrameEncoder,
+    sampling: Sampling,
+    backend: str,
+    framing: str = "full",
+) -> dict:
     """Everything that changes the features; any difference means a different cache entry."""
+    # whole-frame entries keep the key they had before framing existed
+    extra = {} if framing == "full" else {"framing": framing}
     return {
+        **extra,
         "version": CACHE_VERSION,
         # an encoder that changes what it computes bumps its `cache_version` (stale otherwise)
         "encoder_version": getattr(encoder, "cache_version", 1),
@@ -130,27 +143,43 @@ def _check_track(track: FeatureTrack) -> None:
         )
 
 
+def framed_frames(
+    reader: VideoReader, model_size: tuple[int, int], framing: str
+) -> Iterator[Frame]:
+    """The reader's frames with `model_rgb` the encoder's input: the framed picture
+    (`pipeline.io.framing`), or the frame itself when framing is off."""
+    spec = FramingSpec.from_mode(framing)
+    if not spec.active:
+        return (replace(f, model_rgb=f.rgb) for f in reader)
+    info = reader.info
+    return BorderTracker(spec, model_size, (info.width, info.height)).reframe(reader)
+
+
+def open_for_encoder(
+    video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str, framing: str
+) -> VideoReader:
+    """A reader of `video` at the size the encoder's input is made from (see framing)."""
+    size = decode_size(encoder.preprocessing.size, FramingSpec.from_mode(framing).active)
+    return open_video(str(video), backend=backend, size=size, sampling=sampling)
+
+
 def encode_video(
     video: str | Path,
     encoder: FrameEncoder,
     sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
     batch_size: int = 32,
+    framing: str = "full",
 ) -> FeatureTrack:
     """Decode at the encoder's input size and encode in batches (memory: one batch of frames)."""
     feats: list[np.ndarray] = []
     indices: list[int] = []
     pts: list[float] = []
     batch: list[np.ndarray] = []
-    reader = open_video(
-        str(video),
-        backend=backend,
-        size=encoder.preprocessing.size,
-        sampling=sampling,
-    )
+    reader = open_for_encoder(video, encoder, sampling, backend, framing)
     with reader:
-        for frame in reader:
-            batch.append(frame.rgb)
+        for frame in framed_frames(reader, encoder.preprocessing.size, framing):
+            batch.append(frame.model_rgb)
             indices.append(frame.index)
             pts.append(frame.pts_s)
             if len(batch) == batch_size:
@@ -173,15 +202,16 @@ def cached_features(
     cache: FeatureCache,
     sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
+    framing: str = "full",
 ) -> tuple[FeatureTrack, bool]:
     """Features for `video`, from the cache when its key matches. Returns (track, was_cached)."""
-    key = cache_key(video, encoder, sampling, backend)
+    key = cache_key(video, encoder, sampling, backend, framing)
     track = cache.load(video, key)
     if track is not None:
         return track, True
     log.info("decoding %s (no cached features for this encoder and sampling)", video)
     with torch.inference_mode():
-        track = encode_video(video, encoder, sampling, backend)
+        track = encode_video(video, encoder, sampling, backend, framing=framing)
     track.meta = {"key": key, "video_path": str(video), "frames": len(track)}
     cache.save(video, track)
     return track, False
@@ -193,17 +223,18 @@ def cached_frames(
     cache: FeatureCache,
     sampling: Sampling = EVERY_FRAME,
     backend: str = "pyav",
+    framing: str = "full",
 ) -> tuple[np.ndarray, FeatureTrack]:
     """Decoded frames at the encoder's input size, for end-to-end fine-tuning: (T, H, W, 3)
     uint8, memory-mapped from the cache so clips are read without holding whole datasets."""
-    key = {**cache_key(video, encoder, sampling, backend), "kind": "frames"}
+    key = {**cache_key(video, encoder, sampling, backend, framing), "kind": "frames"}
     key.pop("encoder")  # frames depend on the preprocessing only
     path = cache.path_for(video, key).with_suffix(".frames.u8")
     meta_path = path.with_suffix(".json")
     meta = _read_meta(meta_path)
     if not _frames_entry_ok(path, meta, key, encoder.preprocessing.size):
         log.info("decoding %s (no cached frames for this preprocessing and sampling)", video)
-        meta = _decode_frames_to(path, video, encoder, sampling, backend)
+        meta = _decode_frames_to(path, video, encoder, sampling, backend, framing)
         meta["key"] = key
         with atomic_output(meta_path, overwrite=True) as fh:  # written last: marks completion
             json.dump(meta, fh)
@@ -248,17 +279,20 @@ def _frames_entry_ok(path: Path, meta: dict | None, key: dict, size: tuple[int, 
 
 
 def _decode_frames_to(
-    path: Path, video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str
+    path: Path,
+    video: str | Path,
+    encoder: FrameEncoder,
+    sampling: Sampling,
+    backend: str,
+    framing: str,
 ) -> dict:
     """Stream decoded frames into the raw file `path` (one frame in memory at a time)."""
     indices: list[int] = []
     pts: list[float] = []
-    reader = open_video(
-        str(video), backend=backend, size=encoder.preprocessing.size, sampling=sampling
-    )
+    reader = open_for_encoder(video, encoder, sampling, backend, framing)
     with reader, atomic_output(path, overwrite=True, mode="wb") as fh:
-        for frame in reader:
-            fh.write(np.ascontiguousarray(frame.rgb).tobytes())  # (H, W, 3) uint8, row-major
+        for frame in framed_frames(reader, encoder.preprocessing.size, framing):
+            fh.write(np.ascontiguousarray(frame.model_rgb).tobytes())  # (H, W, 3) uint8, row-major
             indices.append(frame.index)
             pts.append(frame.pts_s)
     return {"frame_indices": indices, "pts_s": pts}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pipeline.data.annotations import VIDEO_EXTENSIONS
 from pipeline.errors import ConfigError
+from pipeline.io.framing import parse_roi
 from pipeline.label_options import DEFAULT_BUFFER_MB, LabelOptions
 
 if TYPE_CHECKING:
@@ -55,6 +56,12 @@ def add_label_arguments(p: argparse.ArgumentParser) -> None:
         help="merge segments shorter than N frames in the tracks (offline; off by default)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--roi",
+        metavar="X,Y,W,H",
+        help="label only this region of the picture (source pixels), e.g. to leave out a "
+        "ticker or a logo; borders are still looked for inside it",
+    )
     _add_extra_output_arguments(p)
 
 
@@ -106,6 +113,7 @@ def label_options(args: argparse.Namespace, argv: list[str] | None = None) -> La
         buffer_mb=args.buffer_mb,
         gates=args.gates,
         decode_worker=not args.decode_in_thread,
+        roi=parse_roi(args.roi) if args.roi else None,
         command=("framelabel", "label", *(argv or [])),
     )
 

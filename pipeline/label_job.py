@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pipeline.checkpoint import LabelerBundle, build_bundle_encoder, resolve_dev
 from pipeline.decode_plan import decodes_in_worker, is_live, sampling_for, worker_request
 from pipeline.errors import ConfigError, OutputExistsError
 from pipeline.io.decode_worker import DecodeWorker, WorkerStream
+from pipeline.io.framing import BorderTracker, FramingSpec, decode_size
 from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
 from pipeline.io.sampling import Sampling
@@ -81,6 +83,9 @@ class LabelJob:
 
             self.labeler.tracer = GateTracer(bundle.model)  # ConfigError unless an LSTM
         self.sampling = choose_sampling(bundle.sampling, options)
+        self.framing = FramingSpec.from_mode(bundle.framing, options.roi)
+        # what the reader scales to: the encoder's size, or the framing's analysis size
+        self.decode_size = decode_size(bundle.preprocessing.size, self.framing.active)
 
     def output_paths(self, name: str, overwrite: bool = False) -> dict[str, Path]:
         """Final paths of every output for `name`; OutputExistsError before any work."""
@@ -134,7 +139,7 @@ class LabelJob:
     def _open(self, source: str, paths: dict[str, Path], live: bool):
         """The source's frames at the sizes this run needs: from the decode worker when only
         the model's size is (a `WorkerStream`), else from a reader in this process."""
-        model_size = self.bundle.preprocessing.size
+        model_size = self.decode_size
         if decodes_in_worker(self.options, source):  # (then paths hold no annotated video)
             self.worker = self.worker or DecodeWorker()
             return self.worker.open(worker_request(source, self.options, model_size, self.sampling))
@@ -155,7 +160,7 @@ class LabelJob:
         """The reader's display size: the annotated video's, else the encoder's (then one scaler
         serves both); a live source's own size (None) when it has video."""
         if "video" not in paths:
-            return self.bundle.preprocessing.size
+            return self.decode_size
         if info is None:
             return None
         scale = self.options.scale
@@ -185,7 +190,7 @@ class LabelJob:
         """Decode -> label -> (draw + encode) with all three stages running at once."""
         info, o = job.info, self.options
         first = reader.size or (info.width, info.height)
-        budget = FrameBudget.for_frames(o.buffer_mb, first, self.bundle.preprocessing.size)
+        budget = FrameBudget.for_frames(o.buffer_mb, first, self.decode_size)
         total = self._expected_rows(info)
         bar = tqdm(total=total, unit="frame", desc=job.name, disable=o.quiet, leave=False)
         fps = float(self.sampling.output_fps(info.fps, LIVE_FPS))
@@ -196,6 +201,11 @@ class LabelJob:
             else:
                 frames = ThreadedIterator(reader, budget.decode_ahead)
                 stack.callback(frames.close)
+            tracker = None
+            if self.framing.active:
+                size = self.bundle.preprocessing.size
+                tracker = BorderTracker(self.framing, size, (info.width, info.height))
+                frames = tracker.reframe(frames)
             sink = self._video_sink(stack, job, first, total, budget)
             gates = self._gates_writer(stack, job)
             stack.enter_context(self.labeler.cpu_threads())
@@ -212,6 +222,8 @@ class LabelJob:
             )
             if sink is not None:
                 sink.finish()
+        if tracker is not None:
+            track = dataclasses.replace(track, crops=tuple(tracker.changes))
         return track
 
     def _gates_writer(self, stack: contextlib.ExitStack, job: VideoJob):

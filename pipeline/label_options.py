@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.errors import ConfigError
+from pipeline.io.framing import Box, parse_roi
 
 BACKENDS = ("pyav", "opencv")
 DEVICES = ("auto", "cpu", "cuda")
@@ -40,6 +41,7 @@ class LabelOptions:
         quiet: no progress bar.
         buffer_mb: memory for frames in flight; big frames get fewer of them.
         gates: also write NAME.gates.csv, the LSTM's gate activity per frame.
+        roi: only this region of the picture (source pixels) is labelled; "x,y,w,h" or a Box.
         decode_worker: decode file inputs without an annotated video in a separate process
             (beside the model, and started while it loads); False keeps decoding in a thread.
         command: the command line that asked for this run (recorded in the outputs).
@@ -64,6 +66,7 @@ class LabelOptions:
     buffer_mb: int = DEFAULT_BUFFER_MB
     gates: bool = False
     decode_worker: bool = True
+    roi: Box | None = None
     command: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
@@ -72,6 +75,8 @@ class LabelOptions:
             if value is not None and not isinstance(value, Path):
                 object.__setattr__(self, name, Path(value))
         object.__setattr__(self, "command", tuple(self.command))
+        if isinstance(self.roi, str):  # label_video(..., roi="0,0,640,300")
+            object.__setattr__(self, "roi", parse_roi(self.roi))
         problems = [p for p in self._problems() if p]
         if problems:
             raise ConfigError("; ".join(problems))

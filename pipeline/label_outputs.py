@@ -59,6 +59,7 @@ def model_card(bundle: LabelerBundle) -> dict[str, Any]:
         "encoder": bundle.encoder_spec.to_dict(),
         "preprocessing": bundle.preprocessing.to_dict(),
         "sampling": bundle.sampling.to_dict(),
+        "framing": bundle.framing,
         "causal": bundle.causal,
         "lookahead_frames": bundle.model.lookahead,
         "sequence": bundle.model.settings.to_dict(),
@@ -86,6 +87,16 @@ def finish_result(
     if job.paths:
         write_outputs(result, job, bundle, options)
     return result
+
+
+def framing_record(bundle: LabelerBundle, options: LabelOptions, track: LabelTrack) -> dict:
+    """What the encoder saw of each frame: the mode, the region of interest, and every crop
+    (source pixels, x/y/w/h) with the frame it starts at."""
+    return {
+        "borders": bundle.framing == "borders",
+        "roi": None if options.roi is None else options.roi.as_list(),
+        "crops": [c.to_dict() for c in track.crops],
+    }
 
 
 def recorded_source(source: str, out_dir: Path, live: bool) -> str:
@@ -119,6 +130,7 @@ def write_outputs(
         "model": bundle.path,
         "sampling": job.sampling.to_dict(),
         "frames": result.frames,
+        "framing": framing_record(bundle, options, track),
         "command": list(options.command),
         "model_card": model_card(bundle),
     }

@@ -21,6 +21,7 @@ import torch
 
 from pipeline.encoders import FrameEncoder
 from pipeline.errors import CheckpointError
+from pipeline.io.framing import CropChange
 from pipeline.io.types import Frame
 from pipeline.models.sequence import SequenceLabeler, State
 from pipeline.streaming import chunked
@@ -128,6 +129,7 @@ class LabelTrack:
     probs: np.ndarray  # (T, C) float32
     fps: float  # rate of the labelled frames
     class_names: tuple[str, ...]
+    crops: tuple[CropChange, ...] = ()  # the picture the encoder saw, from each frame on
 
     def __len__(self) -> int:
         return len(self.frame_indices)

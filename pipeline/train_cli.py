@@ -34,6 +34,7 @@ _LINKS = {
     "data.preprocessing_dict": "model.preprocessing",
     "data.sampling_dict": "model.sampling",
     "data.finetune": "model.finetune_encoder",
+    "data.framing": "model.framing",
 }
 
 TRAINER_DEFAULTS = {

@@ -29,6 +29,7 @@ from pipeline.data.sharding import EpochWindows, EvaluationShard, ShuffledShard,
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
 from pipeline.features import FeatureCache, cached_features, cached_frames
+from pipeline.io.framing import FramingSpec
 from pipeline.io.info import video_info
 from pipeline.io.sampling import Sampling
 
@@ -155,6 +156,9 @@ class FrameDataModule(L.LightningDataModule):
         background: class name for frames no annotation covers (default: unlabeled, ignored).
         finetune: yield decoded frames instead of cached features, for end-to-end fine-tuning of
             the encoder (set `model.finetune_encoder: true` too; use a short `window`).
+        framing: "full" (the whole frame) or "borders": constant borders (letterbox,
+            pillarbox, windowbox) are found as the video streams and cropped before the
+            encoder (`pipeline.io.framing`); the checkpoint records it for `label`.
     """
 
     def __init__(
@@ -174,6 +178,7 @@ class FrameDataModule(L.LightningDataModule):
         seed: int = 0,
         background: str | None = None,
         finetune: bool = False,
+        framing: str = "full",
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -191,6 +196,7 @@ class FrameDataModule(L.LightningDataModule):
         self.backend, self.window, self.batch_size = backend, window, batch_size
         self.windows_per_epoch, self.seed, self.background = windows_per_epoch, seed, background
         self.finetune = finetune
+        self.framing = FramingSpec.from_mode(framing).mode
         if self.mstcn:
             self.videos = {p.stem: p for p in sorted((self.root / "features").glob("*.npy"))}
             self.feature_dim = self._mstcn_feature_dim()
@@ -236,7 +242,7 @@ class FrameDataModule(L.LightningDataModule):
             return self._load_mstcn(name)
         path, args = (
             self.videos[name],
-            (self.frame_encoder, self.cache, self.sampling, self.backend),
+            (self.frame_encoder, self.cache, self.sampling, self.backend, self.framing),
         )
         if self.finetune:
             inputs, track = cached_frames(path, *args)

@@ -53,6 +53,8 @@ class FrameLabelerModule(L.LightningModule):
         finetune_encoder: train the CNN encoder end to end on decoded frames (linked from
             `data.finetune`); its weights are then saved in the checkpoint.
         encoder_lr: learning rate of the encoder when fine-tuning (pretrained weights want less).
+        framing: what the encoder saw of each frame (linked from `data.framing`; stored in the
+            checkpoint so `label` frames its input the same way).
     """
 
     def __init__(
@@ -82,6 +84,7 @@ class FrameLabelerModule(L.LightningModule):
         weight_decay: float = 1e-4,
         finetune_encoder: bool = False,
         encoder_lr: float = 1e-4,
+        framing: str = "full",
     ) -> None:
         super().__init__()
         self.save_hyperparameters()

@@ -65,12 +65,35 @@ def model_card(meta: dict[str, Any]) -> list[tuple[str, str]]:
         rows += [(str(k), _text(v)) for k, v in card.items()]
     else:
         rows += list(_checkpoint_fields(meta.get("model")).items())
+    rows += _framing_rows(meta.get("framing"))
     post = meta.get("post_processing") or {}
     rows += [(f"post-processing: {k}", _text(v)) for k, v in post.items() if v is not None]
     if meta.get("frames") is not None:
         rows.append(("labelled frames", str(meta["frames"])))
     command = meta.get("command")
     rows.append(("command", shlex.join(map(str, command)) if command else NOT_STORED))
+    return rows
+
+
+def _framing_rows(framing: Any) -> list[tuple[str, str]]:
+    """What the encoder saw of the frame: borders found, the region of interest, the crops."""
+    if not isinstance(framing, dict):
+        return []
+    roi = framing.get("roi")
+    rows = [
+        ("framing", "borders found and cropped" if framing.get("borders") else "whole frame"),
+        ("region of interest", "x={}, y={}, w={}, h={}".format(*roi) if roi else "none"),
+    ]
+    crops = [c for c in framing.get("crops") or [] if isinstance(c, dict)]
+    text = "; ".join(
+        "from frame {}: {}x{} at ({}, {})".format(
+            c.get("frame"), *(c.get("box") or [0] * 4)[2:], *(c.get("box") or [0] * 4)[:2]
+        )
+        for c in crops[:8]
+    )
+    if len(crops) > 8:
+        text += f"; ... {len(crops) - 8} more"
+    rows.append(("picture used (source pixels)", text or "the whole frame"))
     return rows
 
 
