@@ -13,6 +13,7 @@ This file plans videos, splits and labels and writes the files; what a frame loo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import logging
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from types import ModuleType
 
@@ -38,26 +40,39 @@ except ModuleNotFoundError:  # run from a clone without `pip install -e .`
     from pipeline.errors import ConfigError, FramelabelError, OutputExistsError
 from pipeline.io.writer import VideoWriter
 
-# scenes.py is loaded by path: datasets/ is not a package.
+# scenes.py and conditions.py are loaded by path: datasets/ is not a package.
 SCENES_MODULE = "transitions_scenes"
+CONDITIONS_MODULE = "transitions_conditions"
 
 
-def _load_scenes() -> ModuleType:
-    """scenes.py beside this file, registered under a name that no other folder's
-    `scenes` module can shadow; registered so dataclasses and pickling (worker processes)
-    find it."""
-    if SCENES_MODULE in sys.modules:
-        return sys.modules[SCENES_MODULE]
+def _load_beside(module_name: str, file_name: str) -> ModuleType:
+    """A module file beside this one, registered under a name that no other folder's module
+    can shadow; registered so dataclasses and pickling (worker processes) find it."""
+    if module_name in sys.modules:
+        return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(
-        SCENES_MODULE, Path(__file__).resolve().with_name("scenes.py")
+        module_name, Path(__file__).resolve().with_name(file_name)
     )
     module = importlib.util.module_from_spec(spec)
-    sys.modules[SCENES_MODULE] = module
+    sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
 
 
+def _load_scenes() -> ModuleType:
+    return _load_beside(SCENES_MODULE, "scenes.py")
+
+
 _load_scenes()
+_load_beside(CONDITIONS_MODULE, "conditions.py")
+from transitions_conditions import (  # noqa: E402  (importable once loaded above)
+    CONDITIONS,
+    Conditions,
+    apply,
+    draw_conditions,
+    forced_conditions,
+    retimed_labels,
+)
 from transitions_scenes import (  # noqa: E402  (importable once _load_scenes() has run)
     PHOTOS,
     WIPES,
@@ -112,6 +127,13 @@ class Recipe:
     margin: int = 3  # hard negatives stay this far from a shot's first/last frame
 
 
+# Music-video cutting: many hard cuts 4-20 frames apart (a share of train and val videos).
+MUSIC = Recipe(shot_frames=(4, 20), transition_frames=(4, 12), transitions=(20, 60))
+MUSIC_P = 0.15
+JOIN_WEIGHTS_MUSIC = {"cut": 0.85, "dissolve": 0.05, "fade_black": 0.03, "fade_white": 0.02}
+CLOSEUP_CUT_P = 0.3  # of the other cuts in train/val: to a close-up or wide shot of one scene
+
+
 # For tests and smoke runs: the same code paths on ~60-frame videos.
 TINY = Recipe(
     shot_frames=(8, 16),
@@ -132,9 +154,19 @@ class VideoPlan:
     shots: list[ShotPlan]
     joins: list[tuple[str, int]]  # (kind, blended frames) between shot i and i+1; cut -> 0
     same_source: list[bool] = field(default_factory=list)
+    conditions: Conditions = field(default_factory=Conditions)
+
+    @property
+    def rendered_frames(self) -> int:
+        return sum(s.body for s in self.shots) + sum(n for _, n in self.joins)
 
     def labels(self) -> np.ndarray:
-        """Class id per output frame, (T,) int8."""
+        """Class id per output frame, (T,) int8 (after the conditions' retiming)."""
+        rendered = self.rendered_labels()
+        return retimed_labels(rendered, self.conditions.rendered_index(len(rendered)))
+
+    def rendered_labels(self) -> np.ndarray:
+        """Class id per rendered frame, (T,) int8."""
         out: list[int] = []
         for i, shot in enumerate(self.shots):
             if i > 0:
@@ -148,6 +180,18 @@ class VideoPlan:
 
     def events(self) -> list[tuple[int, int, str, str]]:
         """(start, end, type, kind) of every transition and hard negative, in output frames."""
+        index = self.conditions.rendered_index(self.rendered_frames)
+
+        def shown(t: int) -> int:  # first output frame showing rendered frame t or later
+            return int(np.searchsorted(index, t))
+
+        return [
+            (shown(s), max(shown(s) + 1, shown(e)), typ, kind)
+            for s, e, typ, kind in self.rendered_events()
+        ]
+
+    def rendered_events(self) -> list[tuple[int, int, str, str]]:
+        """`events` in rendered frames."""
         rows, t = [], 0
         for i, shot in enumerate(self.shots):
             if i > 0:
@@ -178,8 +222,10 @@ def _body_lengths(rng: np.random.Generator, n: int, budget: int, r: Recipe) -> l
     return [min(hi, lo + int(spare * w / weights.sum())) for w in weights]
 
 
-def _join(rng: np.random.Generator, r: Recipe, cuts_only: bool) -> tuple[str, int]:
-    kind = _weighted(rng, JOIN_WEIGHTS)
+def _join(
+    rng: np.random.Generator, r: Recipe, cuts_only: bool, weights: dict[str, float] = JOIN_WEIGHTS
+) -> tuple[str, int]:
+    kind = _weighted(rng, weights)
     if cuts_only:  # the hard-cut test split: edited footage with no gradual transition
         return "cut", 0
     if kind == "cut":
@@ -200,10 +246,72 @@ def _pick_source(rng: np.random.Generator, pool: dict[str, tuple[str, ...]], avo
     return source
 
 
-def plan_video(name: str, split: str, seed: int, recipe: Recipe) -> VideoPlan:
-    """Draw shots, joins and hard negatives of one video from (seed, split, index in name)."""
+def plan_video(
+    name: str, split: str, seed: int, recipe: Recipe, condition: str | None = None
+) -> VideoPlan:
+    """Draw shots, joins and hard negatives of one video from (seed, split, index in name).
+
+    Train and val videos also draw their conditions (borders, size, compression, ...), a
+    music-video rhythm and close-up/wide cuts from a second generator, so the held-out splits
+    (which draw none of these) stay the videos they were. `condition` forces one held-out
+    robustness condition (`conditions.CONDITIONS`) on the video instead."""
     index = int(name.rsplit("_", 1)[1])
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
+    extra = np.random.default_rng([seed, SPLIT_IDS[split], index, 1])
+    varied = split not in HELD_OUT
+    music = varied and recipe is not TINY and extra.random() < MUSIC_P
+    plan = _plan_edit(name, split, rng, MUSIC if music else recipe, music)
+    if varied:
+        _closeup_cuts(plan, extra)
+        plan.conditions = draw_conditions(extra)
+    if condition is not None:
+        plan.conditions = forced_conditions(condition, int(extra.integers(2**31)))
+    plan.conditions = _resolve_change(plan, extra)
+    return plan
+
+
+def _closeup_cuts(plan: VideoPlan, rng: np.random.Generator) -> None:
+    """Turn some cuts into cuts between a wide shot and a close-up of the same scene: the
+    same source, place and time, the zoom changed (two crops of one picture), the camera
+    move carried on across the cut."""
+    for i in range(1, len(plan.shots)):
+        if plan.joins[i - 1][0] != "cut" or plan.same_source[i - 1]:
+            continue
+        if rng.random() >= CLOSEUP_CUT_P:
+            continue
+        prev, shot = plan.shots[i - 1], plan.shots[i]
+        wide = prev.zoom[1] > 0.55
+        z = float(rng.uniform(0.22, 0.4)) if wide else float(rng.uniform(0.75, 1.0))
+        drift = np.asarray(prev.u1) - np.asarray(prev.u0)
+        u1 = np.clip(np.asarray(prev.u1) + drift * shot.body / max(1, prev.frames), 0, 1)
+        plan.shots[i] = dataclasses.replace(
+            shot,
+            source=prev.source,
+            scene_seed=prev.scene_seed,
+            time0=prev.time0 + (prev.pre + prev.body) * prev.rate,
+            rate=prev.rate,
+            u0=tuple(prev.u1),
+            u1=tuple(u1.tolist()),
+            zoom=(z, z),
+            angle_deg=(prev.angle_deg[1], prev.angle_deg[1]),
+        )
+        plan.same_source[i - 1] = True
+
+
+def _resolve_change(plan: VideoPlan, rng: np.random.Generator) -> Conditions:
+    """A framing change happens at one of the video's cuts (its rendered frame)."""
+    c = plan.conditions
+    if c.change_at != -1:
+        return c
+    cuts = np.flatnonzero(plan.rendered_labels() == 1)
+    at = int(cuts[int(rng.integers(len(cuts)))]) if len(cuts) else plan.rendered_frames // 2
+    return dataclasses.replace(c, change_at=at)
+
+
+def _plan_edit(
+    name: str, split: str, rng: np.random.Generator, recipe: Recipe, music: bool
+) -> VideoPlan:
+    """Shots, joins and hard negatives in the rhythm of `recipe`."""
     pool = POOLS["test" if split in HELD_OUT else split]
     total = int(rng.integers(recipe.video_frames[0], recipe.video_frames[1] + 1))
     fewest, most = recipe.transitions
@@ -211,7 +319,8 @@ def plan_video(name: str, split: str, seed: int, recipe: Recipe) -> VideoPlan:
     while most > fewest and (most + 1) * recipe.shot_frames[0] + most * mean_join > total:
         most -= 1  # a short video has room for fewer shots
     n_joins = int(rng.integers(fewest, most + 1))
-    joins = [_join(rng, recipe, split == "cuts") for _ in range(n_joins)]
+    weights = JOIN_WEIGHTS_MUSIC if music else JOIN_WEIGHTS
+    joins = [_join(rng, recipe, split == "cuts", weights) for _ in range(n_joins)]
     blended = sum(length for _, length in joins)
     bodies = _body_lengths(rng, n_joins + 1, total - blended, recipe)
     shots: list[ShotPlan] = []
@@ -229,13 +338,13 @@ def plan_video(name: str, split: str, seed: int, recipe: Recipe) -> VideoPlan:
     return VideoPlan(name, split, shots, joins, same)
 
 
-def _open_writer(path: str, size: tuple[int, int]) -> VideoWriter:
+def _open_writer(path: str, size: tuple[int, int], fps: float, crf: int) -> VideoWriter:
     """H.264 yuv420p writer with ONE x264 thread. x264's output depends on its thread count
     (so on the machine), and with several threads it also varied from run to run here (11
     different files in 16 runs of one video). Worker processes give the parallelism instead.
     Heights that are not a multiple of 16 (180, 54) can still differ run to run by a fraction
     of a grey level: this x264 build reads uninitialised padding there."""
-    return VideoWriter(path, size[0], size[1], FPS, crf=20, preset="veryfast", threads=1)
+    return VideoWriter(path, size[0], size[1], fps, crf=crf, preset="veryfast", threads=1)
 
 
 def render_video(plan: VideoPlan, size: tuple[int, int]) -> Iterator[np.ndarray]:
@@ -253,15 +362,18 @@ def build_video(job: tuple[VideoPlan, str, tuple[int, int]]) -> dict:
     """Render and encode one planned video; returns its summary for dataset.json."""
     plan, video_path, size = job
     cv2.setNumThreads(1)  # parallelism comes from worker processes, not OpenCV's pool
-    with _open_writer(video_path, size) as writer:
-        for rgb in render_video(plan, size):
+    c = plan.conditions
+    rendered = render_video(plan, size)
+    fps = Fraction(c.fps).limit_denominator(1001)
+    with _open_writer(video_path, c.out_size or size, fps, c.crf) as writer:
+        for rgb in apply(c, rendered, plan.rendered_frames):
             writer.write(rgb)
         n_frames = writer.frames_written
     if n_frames != len(plan.labels()):  # a bug, not a user error: plan and render disagree
         raise RuntimeError(
             f"{plan.name}: rendered {n_frames} frames, labels say {len(plan.labels())}"
         )
-    return {"name": plan.name, "split": plan.split, "frames": n_frames}
+    return {"name": plan.name, "split": plan.split, "frames": n_frames, "conditions": c.names}
 
 
 def segments(name: str, labels: np.ndarray) -> list[tuple[str, int, int, str]]:
@@ -334,9 +446,15 @@ def summarize(plans: list[VideoPlan], frames: dict[str, int], args: dict) -> dic
                 sorted(Counter(k for p in mine for s in p.shots for k, _, _ in s.negatives).items())
             ),
             "sources": sorted({s.source for p in mine for s in p.shots}),
+            "conditions": dict(
+                sorted(Counter(n for p in mine for n in p.conditions.names).items())
+            ),
         }
     info["splits"] = per_split
-    info["videos"] = {p.name: {"split": p.split, "frames": frames[p.name]} for p in plans}
+    info["videos"] = {
+        p.name: {"split": p.split, "frames": frames[p.name], "conditions": list(p.conditions.names)}
+        for p in plans
+    }
     return info
 
 
@@ -372,6 +490,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes")
     ap.add_argument("--tiny", action="store_true", help="~60-frame videos, for tests")
+    ap.add_argument(
+        "--condition",
+        choices=CONDITIONS,
+        help="render every video under this one condition (the held-out robustness builds)",
+    )
     ap.add_argument("--overwrite", action="store_true", help="replace an earlier build in --out")
     return ap.parse_args(argv)
 
@@ -386,7 +509,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     wanted = {"train": ("train", "val"), "test": HELD_OUT, "all": tuple(SPLIT_IDS)}[args.split]
     counts = split_counts(args.videos, args.cut_videos)
     plans = [
-        plan_video(f"{s}_{i:03d}", s, args.seed, recipe) for s in wanted for i in range(counts[s])
+        plan_video(f"{s}_{i:03d}", s, args.seed, recipe, args.condition)
+        for s in wanted
+        for i in range(counts[s])
     ]
     _prepare_out(args.out, args.overwrite)
     jobs = [(p, str(args.out / "videos" / f"{p.name}.mp4"), size) for p in plans]
