@@ -267,3 +267,50 @@ def test_user_errors_name_the_fix(tiny: tuple[Path, dict], tmp_path: Path) -> No
         build.main(["--out", str(tmp_path / "x"), "--size", "65x36", "--tiny"])
     with pytest.raises(ConfigError, match="at least 3"):
         build.main(["--out", str(tmp_path / "y"), "--videos", "2", "--tiny"])
+
+
+conditions = sys.modules["transitions_conditions"]
+
+
+def test_retiming_moves_labels_with_the_frames() -> None:
+    labels = np.array([0, 0, 1, 0, 2, 2, 0, 1, 0, 0], np.int8)
+    doubled = conditions.Conditions(fps=50.0)
+    index = doubled.rendered_index(len(labels))
+    out = conditions.retimed_labels(labels, index)
+    assert len(out) == 20 and list(np.flatnonzero(out == 1)) == [4, 14]  # a repeat is no cut
+    halved = conditions.Conditions(fps=12.5)
+    index = halved.rendered_index(len(labels))  # rendered frames 0, 2, 4, 6, 8
+    out = conditions.retimed_labels(labels, index)
+    assert list(out) == [0, 1, 2, 0, 1]  # the cut at 2 is shown; 7 dropped, moved to 8
+    assert list(conditions.retimed_labels(labels, np.array([0, 1, 3, 8]))) == [0, 0, 1, 1]
+
+
+def test_held_out_splits_draw_no_condition_and_keep_their_videos() -> None:
+    for split in ("test", "cuts"):
+        plan = build.plan_video(f"{split}_004", split, 0, build.Recipe())
+        assert plan.conditions == conditions.Conditions()
+        forced = build.plan_video(f"{split}_004", split, 0, build.Recipe(), "pillarbox")
+        assert forced.shots == plan.shots and forced.joins == plan.joins
+        assert forced.conditions.border.kind == "pillarbox"
+    drawn = [build.plan_video(f"train_{i:03d}", "train", 0, build.Recipe()) for i in range(60)]
+    names = {n for p in drawn for n in p.conditions.names}
+    assert {"border", "size", "crf", "grain", "colour", "logo", "fps"} <= names
+    assert any(p.conditions.change_at not in (None, -1) for p in drawn)  # framing changes
+    assert any(len(p.shots) > 25 for p in drawn)  # music-video rhythm
+
+
+@pytest.mark.parametrize("condition", ["pillarbox", "fps12_5", "vertical", "timecode"])
+def test_a_forced_condition_renders_and_keeps_labels_and_frames_aligned(
+    tmp_path: Path, condition: str
+) -> None:
+    out = tmp_path / condition
+    args = ["--split", "test", "--condition", condition, "--workers", "1"]
+    info = build.main(["--out", str(out), *TINY_ARGS[:-2], *args])
+    name = "test_000"
+    frames = _decode(out / "videos" / f"{name}.mp4")
+    assert len(frames) == info["videos"][name]["frames"]
+    last_end = max(e for _, e, _ in _segments(out)[name])
+    assert last_end == len(frames)
+    if condition == "pillarbox":  # black bars at both sides, picture between them
+        assert frames[:, :, :3].max() < 30 and frames[:, :, -3:].max() < 30
+        assert frames[:, :, 28:36].std() > 5
