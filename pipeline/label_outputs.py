@@ -21,7 +21,7 @@ from pipeline.outputs.tracks import (
     write_segments_json,
 )
 from pipeline.segments import merge_short_segments
-from pipeline.transitions import finalize_labels
+from pipeline.transitions import finalize_labels, solid_runs
 
 if TYPE_CHECKING:
     from pipeline.label_job import VideoJob
@@ -72,7 +72,9 @@ def finish_result(
     """Final labels, segments and metrics for `track`; every file output written."""
     labels = track.labels
     if bundle.transitions is not None:  # one transition, one event (pipeline.transitions)
-        labels = finalize_labels(labels, track.probs, track.class_names, bundle.transitions)
+        labels = finalize_labels(
+            labels, track.probs, track.class_names, bundle.transitions, track.solid, track.fps
+        )
     if options.min_segment > 1:
         labels = merge_short_segments(labels, options.min_segment)
     common = (track.frame_indices, track.pts_s, track.probs)
@@ -131,6 +133,9 @@ def write_outputs(
         "sampling": job.sampling.to_dict(),
         "frames": result.frames,
         "framing": framing_record(bundle, options, track),
+        # frames of one flat colour (source frame numbers, end exclusive): the composite
+        # fade-out-in rule of pipeline.transitions reads them again when re-decoding
+        "solid_runs": [] if track.solid is None else solid_runs(track.solid, track.frame_indices),
         "command": list(options.command),
         "model_card": model_card(bundle),
     }

@@ -25,6 +25,7 @@ from pipeline.io.framing import CropChange
 from pipeline.io.types import Frame
 from pipeline.models.sequence import SequenceLabeler, State
 from pipeline.streaming import chunked
+from pipeline.transitions import solid_frames
 
 if TYPE_CHECKING:
     from pipeline.models.gate_trace import GateTrace, GateTracer
@@ -130,6 +131,7 @@ class LabelTrack:
     fps: float  # rate of the labelled frames
     class_names: tuple[str, ...]
     crops: tuple[CropChange, ...] = ()  # the picture the encoder saw, from each frame on
+    solid: np.ndarray | None = None  # (T,) bool: the encoder saw one flat colour (a fade's black)
 
     def __len__(self) -> int:
         return len(self.frame_indices)
@@ -149,6 +151,7 @@ class _TrackBuilder:
         self.indices: list[int] = []
         self.pts_s: list[float] = []
         self.probs: list[np.ndarray] = []
+        self.solid: list[np.ndarray] = []
 
     def emit(self, probs: np.ndarray) -> None:
         for row in probs:
@@ -169,6 +172,7 @@ class _TrackBuilder:
             probs=probs.astype(np.float32),
             fps=fps,
             class_names=class_names,
+            solid=np.concatenate(self.solid)[: len(self.indices)] if self.solid else None,
         )
 
 
@@ -196,6 +200,7 @@ def stream_labels(
         for chunk in chunked(frames, chunk_size):
             rows.pending.extend(chunk)
             inputs = np.stack([f.rgb if f.model_rgb is None else f.model_rgb for f in chunk])
+            rows.solid.append(solid_frames(inputs))  # (T,) for the composite-fade rule
             rows.emit(labeler.push_frames(inputs))  # (T', C)
             if gates is not None:
                 gates.write([f.index for f in chunk], [f.pts_s for f in chunk], labeler.last_trace)

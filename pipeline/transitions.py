@@ -14,6 +14,10 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
 4. A cut is one frame, the run's most likely cut frame; a gradual event keeps every frame of its
    run, and one shorter than `min_gradual` frames is dropped (fast motion and flicker make such
    blips; real dissolves, fades and wipes last longer).
+5. Composite transitions (given which frames are solid, one flat colour: `solid_frames`): a
+   fade-out (or an iris-out), the solid frames after it and the fade-in that follows are ONE
+   `gradual` event when the solid stretch lasts at most `max_hold_s` seconds (TRECVID's
+   "FOI"); a longer solid stretch is a shot of its own, between a fade-out and a fade-in.
 
 Pure numpy and the same for `label` and for the evaluation. The parameters a model was tuned
 with live in its checkpoint under `hyper_parameters["transitions"]` (`params_from_hparams`,
@@ -33,6 +37,7 @@ from pipeline.segments import _run_bounds
 
 HPARAMS_KEY = "transitions"  # checkpoint["hyper_parameters"][HPARAMS_KEY] -> TransitionParams
 CLASSES = ("shot", "cut", "gradual")
+SOLID_STD = 6.0  # grey levels: a frame whose every channel varies less is one flat colour
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,7 @@ class TransitionParams:
     merge_gap: int = 1  # runs this many frames apart or closer are one transition
     min_gradual: int = 3  # shorter gradual runs are dropped
     cut_high: float = 1.0  # ... or one frame with p(cut) at least this (1.0: no such rule)
+    max_hold_s: float = 2.0  # longest solid stretch inside one fade-out-in (rule 5)
 
     def __post_init__(self) -> None:
         if not 0 < self.cut_high <= 1:
@@ -53,6 +59,8 @@ class TransitionParams:
                 f"transition thresholds low={self.low}, high={self.high}: expected "
                 "0 < low <= high <= 1."
             )
+        if not self.max_hold_s >= 0:
+            raise ConfigError(f"transition max_hold_s={self.max_hold_s}: expected >= 0 seconds.")
         if self.merge_gap < 0 or self.min_gradual < 1:
             raise ConfigError(
                 f"transition merge_gap={self.merge_gap}, min_gradual={self.min_gradual}: "
@@ -123,10 +131,77 @@ def _candidate_runs(
     return merged
 
 
+def solid_frames(frames: np.ndarray, max_std: float = SOLID_STD) -> np.ndarray:
+    """(T, h, w, 3) uint8 frames -> (T,) bool: the frame is one flat colour (black, white,
+    any), as the encoder sees it."""
+    flat = frames.reshape(len(frames), -1, frames.shape[-1]).astype(np.float32)  # (T, h*w, 3)
+    return flat.std(1).max(1) <= max_std
+
+
+def solid_runs(solid: np.ndarray, frame_indices: np.ndarray) -> list[list[int]]:
+    """[start_frame, end_frame) source frame numbers of every run of solid rows."""
+    starts, ends = _run_bounds(np.asarray(solid, dtype=np.int8))
+    return [
+        [int(frame_indices[s]), int(frame_indices[e - 1]) + 1]
+        for s, e in zip(starts, ends, strict=True)
+        if solid[s]
+    ]
+
+
+def solid_from_runs(runs: Sequence[Sequence[int]], frame_indices: Sequence[int]) -> np.ndarray:
+    """The inverse of `solid_runs` for the rows of a track."""
+    frames = np.asarray(frame_indices)
+    solid = np.zeros(len(frames), dtype=bool)
+    for start, end in runs:
+        solid |= (frames >= start) & (frames < end)
+    return solid
+
+
+def _composite(events: list[Transition], solid: np.ndarray, max_hold: int) -> list[Transition]:
+    """Rule 5: gradual events joined across at most `max_hold` solid frames become one; a
+    gradual event holding a longer solid stretch is split around it (the stretch is a shot)."""
+    merged: list[Transition] = []
+    for t in events:
+        prev = merged[-1] if merged else None
+        gap = slice(prev.end, t.start) if prev else slice(0, 0)
+        if (
+            prev is not None
+            and prev.kind == t.kind == "gradual"
+            and t.start - prev.end <= max_hold
+            and bool(solid[gap].all())
+            and bool(solid[max(0, prev.end - 1) : t.start + 1].any())
+        ):
+            confidence = (prev.confidence + t.confidence) / 2
+            merged[-1] = Transition(prev.start, t.end, "gradual", confidence)
+        else:
+            merged.append(t)
+    out: list[Transition] = []
+    for t in merged:
+        if t.kind != "gradual":
+            out.append(t)
+            continue
+        starts, ends = _run_bounds(solid[t.start : t.end].astype(np.int8))
+        start = t.start
+        for s, e in zip(starts + t.start, ends + t.start, strict=True):
+            if solid[s] and e - s > max_hold:  # a shot of solid colour inside the run
+                if s > start:
+                    out.append(Transition(start, int(s), "gradual", t.confidence))
+                start = int(e)
+        if t.end > start:
+            out.append(Transition(start, t.end, "gradual", t.confidence))
+    return out
+
+
 def decode_transitions(
-    probs: np.ndarray, class_names: Sequence[str], params: TransitionParams | None = None
+    probs: np.ndarray,
+    class_names: Sequence[str],
+    params: TransitionParams | None = None,
+    solid: np.ndarray | None = None,
+    fps: float = 25.0,
 ) -> list[Transition]:
-    """(T, C) per-frame probabilities -> transitions in frame order."""
+    """(T, C) per-frame probabilities -> transitions in frame order. `solid`: (T,) bool, the
+    frames that are one flat colour (`solid_frames`), for the composite rule; `fps` converts
+    its `max_hold_s`."""
     params = params or TransitionParams()
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 2 or probs.shape[1] != len(class_names) or not applies_to(class_names):
@@ -145,6 +220,8 @@ def decode_transitions(
             out.append(Transition(frame, frame + 1, "cut", confidence))
         elif e - s >= params.min_gradual:
             out.append(Transition(s, e, "gradual", confidence))
+    if solid is not None and len(solid) == len(p):
+        out = _composite(out, np.asarray(solid, dtype=bool), round(params.max_hold_s * fps))
     return out
 
 
@@ -153,6 +230,8 @@ def finalize_labels(
     probs: np.ndarray,
     class_names: Sequence[str],
     params: TransitionParams | None = None,
+    solid: np.ndarray | None = None,
+    fps: float = 25.0,
 ) -> np.ndarray:
     """Final (T,) int64 labels: every transition one event (see `decode_transitions`).
 
@@ -164,6 +243,6 @@ def finalize_labels(
         return labels
     ids = {name: i for i, name in enumerate(class_names)}
     out = np.full(len(labels), ids["shot"], dtype=np.int64)
-    for t in decode_transitions(probs, class_names, params):
+    for t in decode_transitions(probs, class_names, params, solid, fps):
         out[t.start : t.end] = ids[t.kind]
     return out

@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         print(f"{cond}: " + ", ".join(
             f"{s} {m} {results[cond][s][m]['all']['f1']:.3f}" for s in SPLITS for m in METHODS
         ), flush=True)  # fmt: skip
-    print("\nall-transition F1 (tolerance +-%d frames):\n" % args.tolerance + table(results))
+    print(f"\nall-transition F1 (tolerance +-{args.tolerance} frames):\n" + table(results))
     if args.json is not None:
         args.json.write_text(json.dumps(evaluation._json_safe(results), indent=1) + "\n")
     return results

@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 try:
@@ -62,6 +63,7 @@ from pipeline.transitions import (
     TransitionParams,
     decode_transitions,
     params_from_hparams,
+    solid_from_runs,
 )
 
 log = logging.getLogger("eval_transitions")
@@ -274,7 +276,7 @@ def read_predictions(
     labels as written, or decoded from its probabilities with `params`."""
     frames, probs = read_probabilities(path, truth) if params else (None, None)
     if params is not None:
-        events = decode_transitions(probs, CLASSES, params)
+        events = decode_transitions(probs, CLASSES, params, read_solid(path, frames))
         return [(int(frames[t.start]), t.kind) for t in events]
     if not path.is_file():
         raise AnnotationError(
@@ -289,6 +291,18 @@ def read_predictions(
             "%s ends at frame %d; ground truth has %d frames", path, frames[-1], truth.frames
         )
     return transitions_from_labels(labels, frames)
+
+
+def read_solid(labels_csv: Path, frames: Sequence[int]) -> np.ndarray | None:
+    """Which rows were one flat colour, from the `solid_runs` that `label` records in the
+    NAME.segments.json beside NAME.labels.csv (None when absent: the composite-fade rule
+    is then not applied)."""
+    path = labels_csv.with_name(labels_csv.name.replace(".labels.csv", ".segments.json"))
+    try:
+        runs = json.loads(path.read_text()).get("solid_runs")
+    except (OSError, ValueError):
+        return None
+    return None if runs is None else solid_from_runs(runs, frames)
 
 
 def read_probabilities(path: Path, truth: Truth) -> tuple[list[int], list[list[float]]]:
@@ -380,6 +394,7 @@ def tune(args: argparse.Namespace, split: str) -> tuple[TransitionParams, dict]:
     accuracy) on `split`, and their scores."""
     truths, negatives = read_truth(args.data, split), read_negatives(args.data)
     probs = {n: read_probabilities(args.pred / f"{n}.labels.csv", t) for n, t in truths.items()}
+    solid = {n: read_solid(args.pred / f"{n}.labels.csv", probs[n][0]) for n in truths}
     best: tuple[float, TransitionParams, dict] | None = None
     for values in itertools.product(*TUNE_GRID.values()):
         settings = dict(zip(TUNE_GRID, values, strict=True))
@@ -389,7 +404,8 @@ def tune(args: argparse.Namespace, split: str) -> tuple[TransitionParams, dict]:
 
         def predict(n: str, t: Truth, params: TransitionParams = params) -> list[tuple[int, str]]:
             frames, p = probs[n]
-            return [(frames[e.start], e.kind) for e in decode_transitions(p, CLASSES, params)]
+            events = decode_transitions(p, CLASSES, params, solid[n])
+            return [(frames[e.start], e.kind) for e in events]
 
         summary = score_split(predict, truths, negatives, args.tolerance, True)
         objective = summary["all"]["f1"] + 0.25 * summary["kind_accuracy"]

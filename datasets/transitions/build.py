@@ -65,6 +65,7 @@ def _load_scenes() -> ModuleType:
 
 _load_scenes()
 _load_beside(CONDITIONS_MODULE, "conditions.py")
+grammar = _load_beside("transitions_grammar", "grammar.py")
 from transitions_conditions import (  # noqa: E402  (importable once loaded above)
     CONDITIONS,
     Conditions,
@@ -74,6 +75,8 @@ from transitions_conditions import (  # noqa: E402  (importable once loaded abov
     retimed_labels,
 )
 from transitions_scenes import (  # noqa: E402  (importable once _load_scenes() has run)
+    FILM_NEGATIVES,
+    NEGATIVES,
     PHOTOS,
     WIPES,
     ShotPlan,
@@ -155,6 +158,7 @@ class VideoPlan:
     joins: list[tuple[str, int]]  # (kind, blended frames) between shot i and i+1; cut -> 0
     same_source: list[bool] = field(default_factory=list)
     conditions: Conditions = field(default_factory=Conditions)
+    rhythm: str = "edit"  # or "music": the MUSIC recipe's cutting
 
     @property
     def rendered_frames(self) -> int:
@@ -247,37 +251,46 @@ def _pick_source(rng: np.random.Generator, pool: dict[str, tuple[str, ...]], avo
 
 
 def plan_video(
-    name: str, split: str, seed: int, recipe: Recipe, condition: str | None = None
+    name: str,
+    split: str,
+    seed: int,
+    recipe: Recipe,
+    condition: str | None = None,
+    grammar_kind: str | None = None,
 ) -> VideoPlan:
     """Draw shots, joins and hard negatives of one video from (seed, split, index in name).
 
     Train and val videos also draw their conditions (borders, size, compression, ...), a
     music-video rhythm and close-up/wide cuts from a second generator, so the held-out splits
     (which draw none of these) stay the videos they were. `condition` forces one held-out
-    robustness condition (`conditions.CONDITIONS`) on the video instead."""
+    robustness condition (`conditions.CONDITIONS`) on the video instead, and `grammar_kind`
+    one kind of film grammar (`grammar.GRAMMAR_KINDS`) on every shot or join."""
     index = int(name.rsplit("_", 1)[1])
     rng = np.random.default_rng([seed, SPLIT_IDS[split], index])
     extra = np.random.default_rng([seed, SPLIT_IDS[split], index, 1])
     varied = split not in HELD_OUT
     music = varied and recipe is not TINY and extra.random() < MUSIC_P
     plan = _plan_edit(name, split, rng, MUSIC if music else recipe, music)
+    plan.rhythm = "music" if music else "edit"
     if varied:
-        _closeup_cuts(plan, extra)
+        grammar.vary(plan, extra, _closeup_cuts)
         plan.conditions = draw_conditions(extra)
+    if grammar_kind is not None:
+        grammar.force(plan, grammar_kind, extra, _closeup_cuts)
     if condition is not None:
         plan.conditions = forced_conditions(condition, int(extra.integers(2**31)))
     plan.conditions = _resolve_change(plan, extra)
     return plan
 
 
-def _closeup_cuts(plan: VideoPlan, rng: np.random.Generator) -> None:
+def _closeup_cuts(plan: VideoPlan, rng: np.random.Generator, share: float = CLOSEUP_CUT_P) -> None:
     """Turn some cuts into cuts between a wide shot and a close-up of the same scene: the
     same source, place and time, the zoom changed (two crops of one picture), the camera
     move carried on across the cut."""
     for i in range(1, len(plan.shots)):
         if plan.joins[i - 1][0] != "cut" or plan.same_source[i - 1]:
             continue
-        if rng.random() >= CLOSEUP_CUT_P:
+        if rng.random() >= share:
             continue
         prev, shot = plan.shots[i - 1], plan.shots[i]
         wide = prev.zoom[1] > 0.55
@@ -313,6 +326,7 @@ def _plan_edit(
 ) -> VideoPlan:
     """Shots, joins and hard negatives in the rhythm of `recipe`."""
     pool = POOLS["test" if split in HELD_OUT else split]
+    kinds = NEGATIVES if split in HELD_OUT else NEGATIVES + FILM_NEGATIVES
     total = int(rng.integers(recipe.video_frames[0], recipe.video_frames[1] + 1))
     fewest, most = recipe.transitions
     mean_join = 0.6 * sum(recipe.transition_frames) / 2  # ~60% of joins are gradual
@@ -332,7 +346,7 @@ def _plan_edit(
         stay = prev is not None and joins[i - 1][0] == "cut" and rng.random() < SAME_SOURCE_CUT_P
         source = prev.source if stay else _pick_source(rng, pool, prev.source if prev else "")
         lengths = (pre, body, post)
-        shots.append(plan_shot(rng, source, lengths, recipe.margin, prev if stay else None))
+        shots.append(plan_shot(rng, source, lengths, recipe.margin, prev if stay else None, kinds))
         if i > 0:
             same.append(stay)
     return VideoPlan(name, split, shots, joins, same)
@@ -350,12 +364,31 @@ def _open_writer(path: str, size: tuple[int, int], fps: float, crf: int) -> Vide
 def render_video(plan: VideoPlan, size: tuple[int, int]) -> Iterator[np.ndarray]:
     """The video's frames in order, each (H, W, 3) uint8; two shots in memory at most."""
     tail = np.empty((0, size[1], size[0], 3), np.uint8)
+    last = None  # the previous shot's last body frame
     for i, shot in enumerate(plan.shots):
         frames = render_shot(shot, size)  # (pre + body + post, H, W, 3)
+        if shot.palette_match and last is not None:
+            frames = match_palette(frames, last)
+        last = frames[shot.pre + shot.body - 1]
         if shot.pre > 0:
             yield from blend(plan.joins[i - 1][0], tail, frames[: shot.pre])
         yield from frames[shot.pre : shot.pre + shot.body]
         tail = frames[shot.pre + shot.body :]
+
+
+def output_frames(plan: VideoPlan, size: tuple[int, int]) -> Iterator[np.ndarray]:
+    """The frames written for `plan`: rendered at `size`, then through its conditions."""
+    return apply(plan.conditions, render_video(plan, size), plan.rendered_frames)
+
+
+def match_palette(frames: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """`frames` with each colour channel's mean and spread moved to `reference`'s: a cut
+    between two shots of similar palette (the layout changes, the colours hardly)."""
+    f = frames.astype(np.float32)
+    mean, std = f.mean((0, 1, 2)), f.std((0, 1, 2)) + 1e-3
+    ref = reference.astype(np.float32)
+    out = (f - mean) / std * (ref.std((0, 1)) + 1e-3) + ref.mean((0, 1))
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def build_video(job: tuple[VideoPlan, str, tuple[int, int]]) -> dict:
@@ -363,10 +396,9 @@ def build_video(job: tuple[VideoPlan, str, tuple[int, int]]) -> dict:
     plan, video_path, size = job
     cv2.setNumThreads(1)  # parallelism comes from worker processes, not OpenCV's pool
     c = plan.conditions
-    rendered = render_video(plan, size)
     fps = Fraction(c.fps).limit_denominator(1001)
     with _open_writer(video_path, c.out_size or size, fps, c.crf) as writer:
-        for rgb in apply(c, rendered, plan.rendered_frames):
+        for rgb in output_frames(plan, size):
             writer.write(rgb)
         n_frames = writer.frames_written
     if n_frames != len(plan.labels()):  # a bug, not a user error: plan and render disagree
@@ -491,6 +523,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="processes")
     ap.add_argument("--tiny", action="store_true", help="~60-frame videos, for tests")
     ap.add_argument(
+        "--grammar",
+        choices=grammar.GRAMMAR_KINDS,
+        help="make every shot (a hard negative) or join (a transition) of every video this "
+        "kind of film grammar (the held-out film-grammar builds)",
+    )
+    ap.add_argument(
         "--condition",
         choices=CONDITIONS,
         help="render every video under this one condition (the held-out robustness builds)",
@@ -509,7 +547,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     wanted = {"train": ("train", "val"), "test": HELD_OUT, "all": tuple(SPLIT_IDS)}[args.split]
     counts = split_counts(args.videos, args.cut_videos)
     plans = [
-        plan_video(f"{s}_{i:03d}", s, args.seed, recipe, args.condition)
+        plan_video(f"{s}_{i:03d}", s, args.seed, recipe, args.condition, args.grammar)
         for s in wanted
         for i in range(counts[s])
     ]

