@@ -43,18 +43,26 @@ build = _load("transitions_build", "datasets/transitions/build.py")
 evaluation = _load("eval_transitions", "scripts/eval_transitions.py")
 
 
-def build_condition(data: Path, condition: str, videos: int, cut_videos: int) -> None:
+def build_condition(
+    data: Path, condition: str, videos: int, cut_videos: int, flag: str = "--condition"
+) -> None:
+    """The held-out splits under `condition` (`flag` NAME of build.py; "clean": none)."""
     if (data / "dataset.json").exists():
         return
     argv = ["--out", str(data), "--split", "test", "--videos", str(videos)]
     argv += ["--cut-videos", str(cut_videos), "--overwrite"]
     if condition != "clean":
-        argv += ["--condition", condition]
+        argv += [flag, condition]
     build.main(argv)
 
 
 def _names(data: Path) -> list[str]:
-    return [n for s in SPLITS for n in (data / "splits" / f"{s}.txt").read_text().split()]
+    return [
+        n
+        for s in SPLITS
+        if (data / "splits" / f"{s}.txt").exists()
+        for n in (data / "splits" / f"{s}.txt").read_text().split()
+    ]
 
 
 def label_condition(data: Path, model: Path) -> Path:

@@ -108,3 +108,89 @@ def test_fast_pans_and_flashes_are_not_transitions(shots, tmp_path):
         frames[i] = cv2.addWeighted(frames[i], 0.4, np.full_like(frames[i], 255), 0.6, 0)
     found = _label(frames, tmp_path)
     assert [f for f, _ in found if abs(f - 30) > 2] == [], found
+
+
+def _bordered(frames: list[np.ndarray], kind: str) -> list[np.ndarray]:
+    """The same pictures inside black bars, in a frame of the same 16:9 size."""
+    w, h = SIZE
+    inner = {"pillarbox": (240, 180), "letterbox": (320, 134), "windowbox": (240, 134)}[kind]
+    x, y = (w - inner[0]) // 2, (h - inner[1]) // 2
+    out = []
+    for f in frames:
+        canvas = np.zeros_like(f)
+        canvas[y : y + inner[1], x : x + inner[0]] = cv2.resize(
+            f, inner, interpolation=cv2.INTER_AREA
+        )
+        out.append(canvas)
+    return out
+
+
+@pytest.fixture(scope="module")
+def edited(shots) -> list[np.ndarray]:
+    """Three shots of real photos: a cut at 40, a 12-frame dissolve from 80."""
+    first, second = shots
+    third = _pan(photos.rocket(), 60)
+    weights = np.linspace(0, 1, 14)[1:-1]
+    blend = [
+        cv2.addWeighted(a, 1 - w, b, w, 0)
+        for a, b, w in zip(second[40:52], third[:12], weights, strict=True)
+    ]
+    return first[:40] + second[:40] + blend + third[12:50]
+
+
+@pytest.mark.parametrize("kind", ["pillarbox", "letterbox", "windowbox"])
+def test_borders_of_every_kind_leave_the_transitions_where_they_were(edited, kind, tmp_path):
+    plain = _label(edited, tmp_path / "plain")
+    boxed = _label(_bordered(edited, kind), tmp_path / kind)
+    assert len(plain) == len(boxed) == 2, (plain, boxed)
+    for (f0, k0), (f1, k1) in zip(plain, boxed, strict=True):
+        assert abs(f0 - f1) <= 1 and k0 == k1, (plain, boxed)
+
+
+def test_a_fade_out_black_and_fade_in_is_one_gradual_segment(shots, tmp_path):
+    first, second = shots
+    out = [(f * (1 - k / 8)).astype(np.uint8) for k, f in enumerate(first[30:38], 1)]
+    into = [(f * (k / 8)).astype(np.uint8) for k, f in enumerate(second[:8], 1)]
+    black = [np.zeros_like(first[0])] * 12
+    frames = first[:30] + out + black + into + second[8:50]
+    found = _label(frames, tmp_path)
+    assert len(found) == 1 and found[0][1] == "gradual", found
+    with open(tmp_path / "out" / "clip.segments.csv", newline="") as fh:
+        segments = [r for r in csv.DictReader(fh) if r["label"] != "shot"]
+    assert len(segments) == 1
+    start, end = int(segments[0]["start_frame"]), int(segments[0]["end_frame"])
+    assert start <= 32 and end >= 48, segments  # over the fade-out, the black and the fade-in
+
+
+def test_a_two_frame_white_flash_is_no_transition(shots, tmp_path):
+    frames = list(shots[0])
+    for i in (30, 31):
+        frames[i] = np.full_like(frames[i], 255)
+    assert _label(frames, tmp_path) == []
+
+
+def test_scrolling_credits_are_one_shot(tmp_path):
+    """20 s of credits scrolling up over a slowly changing dark gradient."""
+    w, h = SIZE
+    rng = np.random.default_rng(0)
+    lines = ["".join(rng.choice(list("ABCDEFGHIJKLMNOPRSTUVWXYZ  "), 18)) for _ in range(60)]
+    ramp = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+    frames = []
+    for t in range(500):
+        tint = np.array([30 + 20 * np.sin(t / 90), 20, 50 + 20 * np.cos(t / 70)], np.float32)
+        img = (tint * (0.5 + ramp)).clip(0, 255).astype(np.uint8).repeat(w, 1)
+        for j, line in enumerate(lines):
+            y = int(h + 14 * j - t * 1.2)
+            if 10 < y < h:
+                cv2.putText(
+                    img,
+                    line,
+                    (60, y),
+                    cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4,
+                    (230, 230, 230),
+                    1,
+                    cv2.LINE_AA,
+                )
+        frames.append(img)
+    assert _label(frames, tmp_path) == []

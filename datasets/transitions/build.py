@@ -203,6 +203,8 @@ class VideoPlan:
                 kind += "_same_source" if self.same_source[i - 1] else ""
                 rows.append((t, t + max(length, 1), "transition", kind))
                 t += length
+            if shot.credits:  # a credits roll is one shot: all of it is a hard negative
+                rows.append((t, t + shot.body, "negative", "credits"))
             for neg_kind, start, length in shot.negatives:
                 rows.append(
                     (t + start - shot.pre, t + start - shot.pre + length, "negative", neg_kind)

@@ -5,7 +5,8 @@ Real footage often carries borders: a 4:3 picture pillarboxed in a 16:9 frame, a
 letterboxed, a clip windowboxed inside a programme. Two frames' bars are identical, so any
 similarity cue computed over the whole frame stays high across a cut. The tracker finds the
 bars as FFmpeg's `cropdetect` does (lines from each edge inward whose pixels all stay within a
-tolerance of that edge's colour: black or any flat colour) and crops them away.
+tolerance of the border colour, read at the corners: black or any flat colour) and crops them
+away.
 
 Deciding over time (`BorderTracker`):
 - a frame is *evidence* only when it has a picture: dark, blank and nearly blank frames
@@ -38,7 +39,7 @@ from pipeline.io.types import Frame
 
 ANALYSIS_SCALE = 2  # the tracker sees frames at twice the encoder's size: bars to ~1/128
 FLAT_TOLERANCE = 24  # 0..255 per channel: cropdetect's default limit
-FLAT_SHARE = 0.02  # a line with at most this share of pixels off the edge colour is border
+FLAT_SHARE = 0.04  # a line with at most this share of pixels off the border colour is border
 MAX_BAR = 0.35  # of a side; a vertical 9:16 picture in a 16:9 frame has bars of 0.34
 MIN_BAR = 0.025  # thinner bars (a few edge pixels of many encodes) are not cropped
 MIN_PICTURE_SHARE = 0.5  # evidence: this share of the picture differs from the border colour
@@ -126,15 +127,6 @@ class CropChange:
         return {"frame": self.frame, "pts_s": round(self.pts_s, 6), "box": self.box.as_list()}
 
 
-def _leading_flat(lines: np.ndarray, limit: int) -> int:
-    """(n, length, 3) int16 lines from an edge inward -> how many lead, flat in the first's
-    colour (at most `limit`)."""
-    ref = np.median(lines[0], axis=0)  # (3,) the edge colour
-    off = (np.abs(lines[:limit] - ref).max(-1) > FLAT_TOLERANCE).mean(1)  # (limit,)
-    flat = off <= FLAT_SHARE
-    return limit if flat.all() else int(np.argmin(flat))
-
-
 @dataclass(frozen=True)
 class Bars:
     """Symmetric border widths of one frame (pixels per side); None on an axis with no
@@ -144,28 +136,45 @@ class Bars:
     y: int | None
 
 
+NO_EVIDENCE = Bars(None, None)
+
+
+def _leading(flat: np.ndarray, limit: int) -> int:
+    """How many of the (limit,) lines from an edge inward are flat, in a row."""
+    return limit if flat[:limit].all() else int(np.argmin(flat[:limit]))
+
+
 def frame_bars(frame: np.ndarray) -> Bars:
-    """The bars of one (h, w, 3) uint8 frame, or Bars(None, None) when it is no evidence."""
-    a = frame.astype(np.int16)
-    h, w = a.shape[:2]
-    if float(a.std()) < BLANK_STD:
-        return Bars(None, None)
+    """The bars of one (h, w, 3) uint8 frame, or NO_EVIDENCE when it says nothing of them.
+
+    The border colour is the corners' (letterbox, pillarbox and windowbox bars all reach
+    them); corners that disagree mean no border. One pass marks every pixel that is off that
+    colour, and each edge's bar is its run of lines with almost no such pixel."""
+    h, w = frame.shape[:2]
+    if float(frame[::4, ::4].std()) < BLANK_STD:  # a sample is enough to see a blank frame
+        return NO_EVIDENCE
+    patches = (frame[:3, :3], frame[:3, -3:], frame[-3:, :3], frame[-3:, -3:])
+    corners = np.stack([p.reshape(-1, 3).mean(0) for p in patches])  # (4, 3), grain averaged
+    if int(np.ptp(corners, axis=0).max()) > FLAT_TOLERANCE:
+        return Bars(0, 0)
+    import cv2  # here, not at the top: option parsing imports this module before torch
+
+    ref = corners.mean(0)
+    lo, hi = np.clip(ref - FLAT_TOLERANCE, 0, 255), np.clip(ref + FLAT_TOLERANCE, 0, 255)
+    on_border = cv2.inRange(frame, lo, hi)  # (h, w) 255 where every channel is the colour's
+    off = on_border == 0  # picture
+    cols, rows = off.mean(0) <= FLAT_SHARE, off.mean(1) <= FLAT_SHARE  # (w,), (h,) flat lines
     lx, ly = max(1, int(w * MAX_BAR)), max(1, int(h * MAX_BAR))
-    left = _leading_flat(a.transpose(1, 0, 2), lx)
-    right = _leading_flat(a[:, ::-1].transpose(1, 0, 2), lx)
-    top = _leading_flat(a, ly)
-    bottom = _leading_flat(a[::-1], ly)
+    left, right = _leading(cols, lx), _leading(cols[::-1], lx)
+    top, bottom = _leading(rows, ly), _leading(rows[::-1], ly)
     if (left == lx and right == lx) or (top == ly and bottom == ly):
-        return Bars(None, None)  # flat across the middle of an axis: no picture to bound
+        return NO_EVIDENCE  # flat across the middle of an axis: no picture to bound
     bx, by = min(left, right), min(top, bottom)
     bx = 0 if bx < max(2, MIN_BAR * w) else bx
     by = 0 if by < max(2, MIN_BAR * h) else by
-    if bx or by:  # the inside must be picture, not a few marks (a title) on the border colour
-        inner = a[by : h - by, bx : w - bx]
-        ref = np.median(a[0] if by else a[:, 0], axis=0)
-        picture = (np.abs(inner - ref).max(-1) > FLAT_TOLERANCE).mean()
-        if picture < MIN_PICTURE_SHARE:
-            return Bars(None, None)
+    # the inside must be picture, not a few marks (a title) on the border colour
+    if (bx or by) and off[by : h - by, bx : w - bx].mean() < MIN_PICTURE_SHARE:
+        return NO_EVIDENCE
     return Bars(bx, by)
 
 
