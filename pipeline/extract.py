@@ -15,7 +15,9 @@ import yaml
 from pipeline.errors import ConfigError
 
 log = logging.getLogger(__name__)
-_DATA_FLAGS = ("root", "encoder", "input_size", "weights", "fps", "stride", "backend", "cache_dir")
+_DATA_FLAGS = (
+    "root", "encoder", "input_size", "weights", "fps", "stride", "backend", "cache_dir", "framing",
+)  # fmt: skip
 
 
 def add_extract_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,6 +29,7 @@ def add_extract_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fps", type=float, help="sample frames at this rate")
     p.add_argument("--stride", type=int, help="sample every N-th frame")
     p.add_argument("--backend", choices=["pyav", "opencv"])
+    p.add_argument("--framing", choices=["full", "borders"], help="crop borders before the encoder")
     p.add_argument("--cache-dir", help="feature cache folder (default ROOT/.cache/features)")
     p.add_argument("--mstcn-out", help="also write features/, groundTruth/, mapping.txt here")
 

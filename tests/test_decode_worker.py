@@ -126,11 +126,13 @@ def test_a_worker_that_dies_is_one_clear_error(bikes_mp4, worker):
 def test_checkpoint_input_settings_are_read_without_torch(tmp_path):
     probe = (
         "import sys; from pipeline.checkpoint_peek import peek_input_settings as p; "
-        f"s = p({default_model_path()!r}); print(s.size, s.sampling.to_dict(), 'torch' in sys.modules)"
+        f"s = p({default_model_path()!r}); "
+        "print(s.size, s.sampling.to_dict(), s.borders, 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     bundle = load_labeler(default_model_path())
-    expected = f"{tuple(bundle.preprocessing.size)} {bundle.sampling.to_dict()} False"
+    borders = bundle.framing == "borders"
+    expected = f"{tuple(bundle.preprocessing.size)} {bundle.sampling.to_dict()} {borders} False"
     assert out.stdout.strip() == expected
 
     from pipeline.checkpoint_peek import peek_input_settings

@@ -125,9 +125,53 @@ class CueEncoder(FrameEncoder):
             return self.features(x, rgb_index)
 
 
+def _hsv(x: torch.Tensor) -> torch.Tensor:
+    """(B, 3, h, w) RGB in 0..1 -> (B, 3, h, w) hue, saturation, value in 0..1."""
+    value, _ = x.max(1)  # (B, h, w)
+    low, _ = x.min(1)
+    spread = value - low
+    saturation = torch.where(value > 0, spread / value.clamp_min(1e-6), torch.zeros_like(value))
+    r, g, b = x.unbind(1)
+    safe = spread.clamp_min(1e-6)
+    hue = torch.where(
+        value == r,
+        ((g - b) / safe) % 6,
+        torch.where(value == g, (b - r) / safe + 2, (r - g) / safe + 4),
+    )
+    hue = torch.where(spread > 0, hue / 6, torch.zeros_like(hue))
+    return torch.stack([hue, saturation, value], 1)
+
+
+HSV_NAME = "cues_hsv"
+HSV_THUMB = (16, 9)
+HSV_GROUP_SIZES = (*GROUP_SIZES, 3 * HSV_THUMB[0] * HSV_THUMB[1])
+
+
+class HsvCueEncoder(CueEncoder):
+    """The `cues` descriptors plus a 16x9 HSV thumbnail, kept in 0..1 (not unit-scaled): its
+    mean absolute change between two frames is PySceneDetect's content score on a thumbnail
+    (the sequence model compares it with `difference_groups`, not a cosine)."""
+
+    def __init__(self, spec: EncoderSpec) -> None:
+        super().__init__(spec)
+        self.feature_dim = sum(HSV_GROUP_SIZES)
+
+    def features(self, x: torch.Tensor, rgb_index: torch.Tensor | None = None) -> torch.Tensor:
+        cues = super().features(x, rgb_index)  # (B, D)
+        hsv = _hsv(x.float().clamp(0, 255) / 255)  # (B, 3, h, w)
+        thumb = F.adaptive_avg_pool2d(hsv, HSV_THUMB[::-1]).flatten(1)  # (B, 432)
+        return torch.cat([cues, thumb], 1)
+
+
 def build_cues(spec: EncoderSpec) -> FrameEncoder:
     """Registry factory for `cues`."""
     return CueEncoder(spec)
 
 
+def build_hsv_cues(spec: EncoderSpec) -> FrameEncoder:
+    """Registry factory for `cues_hsv`."""
+    return HsvCueEncoder(spec)
+
+
 register_encoder(NAME, build_cues)
+register_encoder(HSV_NAME, build_hsv_cues)

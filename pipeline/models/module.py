@@ -47,6 +47,7 @@ class FrameLabelerModule(L.LightningModule):
         lookahead: frames after a frame that its label may see (0 = strictly causal); a
             streamed label is this many frames late.
         similarity_groups: feature slices compared separately (sizes; empty = the whole vector).
+        difference_groups: indices of those slices compared by mean absolute difference.
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -79,6 +80,7 @@ class FrameLabelerModule(L.LightningModule):
         cell: str = "lstm",
         lookahead: int = 0,
         similarity_groups: list[int] | None = None,
+        difference_groups: list[int] | None = None,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,

@@ -53,6 +53,9 @@ class SequenceSettings:
         similarity_groups: sizes of consecutive slices of the feature vector that get one
             similarity each per lag (e.g. the `cues` encoder's descriptors,
             `pipeline.encoders.cues.GROUP_SIZES`); empty compares the whole vector.
+        difference_groups: indices of `similarity_groups` compared by their mean absolute
+            difference instead (1 - 4 x mean |a - b|: 1 = unchanged), for raw values such as
+            `cues_hsv`'s HSV thumbnail (PySceneDetect's content score).
     """
 
     hidden_size: int = 256
@@ -69,10 +72,12 @@ class SequenceSettings:
     cell: str = "lstm"
     lookahead: int = 0
     similarity_groups: tuple[int, ...] = ()
+    difference_groups: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "similarity_lags", tuple(int(k) for k in self.similarity_lags))
         object.__setattr__(self, "similarity_groups", tuple(int(k) for k in self.similarity_groups))
+        object.__setattr__(self, "difference_groups", tuple(int(k) for k in self.difference_groups))
         problems = []
         if self.hidden_size < 1 or self.num_layers < 1:
             problems.append(
@@ -87,6 +92,12 @@ class SequenceSettings:
         if any(k < 1 for k in self.similarity_groups):
             problems.append(
                 f"similarity_groups={list(self.similarity_groups)}: expected sizes >= 1"
+            )
+        groups = len(self.similarity_groups)
+        if any(not 0 <= k < groups for k in self.difference_groups):
+            problems.append(
+                f"difference_groups={list(self.difference_groups)}: expected indices of the "
+                f"{groups} similarity_groups"
             )
         if self.cell not in CELLS:
             problems.append(f"cell={self.cell!r}: expected one of {sorted(CELLS)}")
@@ -109,6 +120,7 @@ class SequenceSettings:
         d = asdict(self)
         d["similarity_lags"] = list(self.similarity_lags)
         d["similarity_groups"] = list(self.similarity_groups)
+        d["difference_groups"] = list(self.difference_groups)
         return d
 
 
@@ -176,9 +188,15 @@ class SequenceLabeler(nn.Module):
         if s.delta:
             parts.append(feats - lagged(1))
         out = [self.proj(torch.cat(parts, -1))] if parts else []  # (B, T, P)
+        differences = set(s.difference_groups)
         for k in self.lags:  # one similarity per lag and feature group
             pairs = zip(feats.split(self.groups, -1), lagged(k).split(self.groups, -1), strict=True)
-            out += [F.cosine_similarity(a, b, dim=-1)[..., None] for a, b in pairs]
+            out += [
+                (1 - 4 * (a - b).abs().mean(-1, keepdim=True))
+                if g in differences
+                else F.cosine_similarity(a, b, dim=-1)[..., None]
+                for g, (a, b) in enumerate(pairs)
+            ]
         return torch.cat(out, -1)  # (B, T, P + lags * groups)
 
     def _core(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
