@@ -17,7 +17,11 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
 5. Composite transitions (given which frames are solid, one flat colour: `solid_frames`): a
    fade-out (or an iris-out), the solid frames after it and the fade-in that follows are ONE
    `gradual` event when the solid stretch lasts at most `max_hold_s` seconds (TRECVID's
-   "FOI"); a longer solid stretch is a shot of its own, between a fade-out and a fade-in.
+   "FOI"; the frames between the two may include up to `FADE_TAIL` dim frames of the fades
+   that the model left out); a longer solid stretch is a shot of its own, between a fade-out
+   and a fade-in.
+6. A flash: a transition that starts right after at most `MAX_FLASH` solid frames (a white or
+   black flash) that no transition led into is the picture coming back, not an edit: dropped.
 
 Pure numpy and the same for `label` and for the evaluation. The parameters a model was tuned
 with live in its checkpoint under `hyper_parameters["transitions"]` (`params_from_hparams`,
@@ -38,6 +42,8 @@ from pipeline.segments import _run_bounds
 HPARAMS_KEY = "transitions"  # checkpoint["hyper_parameters"][HPARAMS_KEY] -> TransitionParams
 CLASSES = ("shot", "cut", "gradual")
 SOLID_STD = 6.0  # grey levels: a frame whose every channel varies less is one flat colour
+FADE_TAIL = 4  # frames between a fade and its solid stretch that need not be solid (rule 5)
+MAX_FLASH = 3  # solid frames a flash lasts at most (rule 6)
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,24 @@ def solid_from_runs(runs: Sequence[Sequence[int]], frame_indices: Sequence[int])
     return solid
 
 
+def _after_flash(t: Transition, prev: Transition | None, solid: np.ndarray) -> bool:
+    """Rule 6: `t` starts on or just after a run of at most MAX_FLASH solid frames that
+    follows picture, and no transition (`prev`) led into that run."""
+    s = t.start
+    if s < len(solid) and solid[s]:
+        end = s + 1
+    elif 0 < s <= len(solid) and solid[s - 1]:
+        end = s
+    else:
+        return False
+    start = end
+    while start > 0 and solid[start - 1]:
+        start -= 1
+    if end - start > MAX_FLASH or start == 0:
+        return False
+    return prev is None or prev.end < start - 1
+
+
 def _composite(events: list[Transition], solid: np.ndarray, max_hold: int) -> list[Transition]:
     """Rule 5: gradual events joined across at most `max_hold` solid frames become one; a
     gradual event holding a longer solid stretch is split around it (the stretch is a shot)."""
@@ -168,13 +192,16 @@ def _composite(events: list[Transition], solid: np.ndarray, max_hold: int) -> li
             prev is not None
             and prev.kind == t.kind == "gradual"
             and t.start - prev.end <= max_hold
-            and bool(solid[gap].all())
+            and int((~solid[gap]).sum()) <= FADE_TAIL
             and bool(solid[max(0, prev.end - 1) : t.start + 1].any())
         ):
             confidence = (prev.confidence + t.confidence) / 2
             merged[-1] = Transition(prev.start, t.end, "gradual", confidence)
         else:
             merged.append(t)
+    merged = [
+        t for i, t in enumerate(merged) if not _after_flash(t, merged[i - 1] if i else None, solid)
+    ]
     out: list[Transition] = []
     for t in merged:
         if t.kind != "gradual":

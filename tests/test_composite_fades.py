@@ -60,3 +60,17 @@ def test_solid_frames_and_runs_round_trip():
     runs = solid_runs(solid, index)
     assert runs == [[14, 19]]
     assert list(solid_from_runs(runs, index)) == list(solid)
+
+
+def test_a_transition_right_after_a_short_flash_is_the_picture_coming_back():
+    probs = _probs([], 60)
+    probs[32] = [0.05, 0.9, 0.05]  # the model calls the frame after a 2-frame flash a cut
+    solid = np.zeros(60, bool)
+    solid[30:32] = True
+    assert decode_transitions(probs, CLASSES, PARAMS) != []
+    assert decode_transitions(probs, CLASSES, PARAMS, solid, 25) == []
+    probs[29] = [0.05, 0.9, 0.05]  # a cut INTO the solid frames: two edits, both kept
+    assert len(decode_transitions(probs, CLASSES, PARAMS, solid, 25)) == 2
+    solid[26:32] = True  # six solid frames: no flash, the cut out of them stays
+    probs[29] = [0.9, 0.05, 0.05]
+    assert len(decode_transitions(probs, CLASSES, PARAMS, solid, 25)) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import json
 from pathlib import Path
 
 import cv2
@@ -16,7 +17,7 @@ from skimage import data as photos
 
 from pipeline.api import default_model_path
 from pipeline.cli import main
-from pipeline.transitions import decode_transitions, params_from_hparams
+from pipeline.transitions import decode_transitions, params_from_hparams, solid_from_runs
 from tests.synth import write_test_video
 
 CLASSES = ("shot", "cut", "gradual")
@@ -44,7 +45,9 @@ def _transitions(labels_csv) -> list[tuple[int, str]]:
         rows = list(csv.DictReader(fh))
     probs = np.array([[float(r[f"p_{c}"]) for c in CLASSES] for r in rows])  # (T, 3)
     hparams = torch.load(default_model_path(), weights_only=True)["hyper_parameters"]
-    events = decode_transitions(probs, CLASSES, params_from_hparams(hparams))
+    meta = json.loads(Path(str(labels_csv).replace(".labels.csv", ".segments.json")).read_text())
+    solid = solid_from_runs(meta["solid_runs"], [int(r["frame"]) for r in rows])
+    events = decode_transitions(probs, CLASSES, params_from_hparams(hparams), solid)
     return [(int(rows[t.start]["frame"]), t.kind) for t in events]
 
 
@@ -55,6 +58,7 @@ def _label_file(video: Path, tmp_path) -> list[tuple[int, str]]:
 
 
 def _label(frames: list[np.ndarray], tmp_path) -> list[tuple[int, str]]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     video = write_test_video(
         tmp_path / "clip.mp4",
         len(frames),
