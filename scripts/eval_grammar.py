@@ -78,6 +78,10 @@ def score_kind(data: Path, pred: Path, model: Path, kind: str, tolerance: int) -
     return out
 
 
+def _num(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
 def table(results: dict[str, dict]) -> str:
     negatives = [k for k in results if k in grammar.NEGATIVE_KINDS]
     positives = [k for k in results if k in grammar.POSITIVE_KINDS]
@@ -98,8 +102,8 @@ def table(results: dict[str, dict]) -> str:
         ]
         for k in positives:
             r = results[k]
-            cells = [f"{r[m]['recall']:.3f}" for m in METHODS]
-            cells += [f"{r[m]['transitions_per_edit']:.2f}" for m in METHODS]
+            cells = [_num(r[m]["recall"], 3) for m in METHODS]
+            cells += [_num(r[m]["transitions_per_edit"], 2) for m in METHODS]
             lines.append(f"| {k} | " + " | ".join(cells) + f" | {r['framelabel']['edits']} |")
     return "\n".join(lines)
 
