@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -146,11 +146,11 @@ def _check_track(track: FeatureTrack) -> None:
 def framed_frames(
     reader: VideoReader, model_size: tuple[int, int], framing: str
 ) -> Iterator[Frame]:
-    """The reader's frames with `model_rgb` the encoder's input: the framed picture
-    (`pipeline.io.framing`), or the frame itself when framing is off."""
+    """The reader's frames, their `model_input` the encoder's input: the framed picture
+    (`pipeline.io.framing`), or the frame as read when framing is off."""
     spec = FramingSpec.from_mode(framing)
     if not spec.active:
-        return (replace(f, model_rgb=f.rgb) for f in reader)
+        return iter(reader)
     info = reader.info
     return BorderTracker(spec, model_size, (info.width, info.height)).reframe(reader)
 
@@ -179,7 +179,7 @@ def encode_video(
     reader = open_for_encoder(video, encoder, sampling, backend, framing)
     with reader:
         for frame in framed_frames(reader, encoder.preprocessing.size, framing):
-            batch.append(frame.model_rgb)
+            batch.append(frame.model_input)
             indices.append(frame.index)
             pts.append(frame.pts_s)
             if len(batch) == batch_size:
@@ -292,7 +292,9 @@ def _decode_frames_to(
     reader = open_for_encoder(video, encoder, sampling, backend, framing)
     with reader, atomic_output(path, overwrite=True, mode="wb") as fh:
         for frame in framed_frames(reader, encoder.preprocessing.size, framing):
-            fh.write(np.ascontiguousarray(frame.model_rgb).tobytes())  # (H, W, 3) uint8, row-major
+            fh.write(
+                np.ascontiguousarray(frame.model_input).tobytes()
+            )  # (H, W, 3) uint8, row-major
             indices.append(frame.index)
             pts.append(frame.pts_s)
     return {"frame_indices": indices, "pts_s": pts}

@@ -199,7 +199,7 @@ def stream_labels(
     try:
         for chunk in chunked(frames, chunk_size):
             rows.pending.extend(chunk)
-            inputs = np.stack([f.rgb if f.model_rgb is None else f.model_rgb for f in chunk])
+            inputs = np.stack([f.model_input for f in chunk])
             rows.solid.append(solid_frames(inputs))  # (T,) for the composite-fade rule
             rows.emit(labeler.push_frames(inputs))  # (T', C)
             if gates is not None:

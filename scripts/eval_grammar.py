@@ -43,20 +43,9 @@ def per_edit(preds: list[tuple[int, str]], truth, tolerance: int) -> tuple[int, 
 
 
 def score_kind(data: Path, pred: Path, model: Path, kind: str, tolerance: int) -> dict:
-    params = evaluation.params_from_hparams(
-        evaluation.read_checkpoint(model).get("hyper_parameters")
-    )
-    scenes = robust.scenedetect_scenes(data)
     truths, negatives = evaluation.read_truth(data, "test"), evaluation.read_negatives(data)
-    predictors = {
-        "framelabel": lambda n, t: evaluation.read_predictions(pred / f"{n}.labels.csv", t, params)
-    }
-    for det in evaluation.DETECTORS:
-        predictors[f"PySceneDetect {det}"] = lambda n, t, det=det: [
-            tuple(x) for x in scenes[det][n]
-        ]
     out = {}
-    for method, predict in predictors.items():
+    for method, (_typed, predict) in robust.predictors(data, pred, model).items():
         counts = evaluation.Counts()
         edits = detected = inside = 0
         for name, truth in truths.items():

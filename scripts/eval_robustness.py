@@ -90,25 +90,32 @@ def scenedetect_scenes(data: Path) -> dict[str, dict[str, list]]:
     return found
 
 
-def score_condition(data: Path, pred: Path, model: Path, tolerance: int) -> dict:
-    """{split: {method: summary}} for one condition."""
+def predictors(data: Path, pred: Path, model: Path) -> dict[str, tuple[bool, object]]:
+    """{method: (names the kind, (video, truth) -> [(frame, kind)])}: framelabel's labels in
+    `pred` decoded with `model`'s settings, and PySceneDetect's scenes of `data`."""
     params = evaluation.params_from_hparams(
         evaluation.read_checkpoint(model).get("hyper_parameters")
     )
     scenes = scenedetect_scenes(data)
+
+    def ours(n, t):
+        return evaluation.read_predictions(pred / f"{n}.labels.csv", t, params)
+
+    methods = {"framelabel": (True, ours)}
+    for det in evaluation.DETECTORS:
+        methods[f"PySceneDetect {det}"] = (
+            False,
+            lambda n, t, det=det: [tuple(x) for x in scenes[det][n]],
+        )
+    return methods
+
+
+def score_condition(data: Path, pred: Path, model: Path, tolerance: int) -> dict:
+    """{split: {method: summary}} for one condition."""
+    methods = predictors(data, pred, model)
     out = {}
     for split in SPLITS:
         truths, negatives = evaluation.read_truth(data, split), evaluation.read_negatives(data)
-
-        def ours(n, t):
-            return evaluation.read_predictions(pred / f"{n}.labels.csv", t, params)
-
-        methods = {"framelabel": (True, ours)}
-        for det in evaluation.DETECTORS:
-            methods[f"PySceneDetect {det}"] = (
-                False,
-                lambda n, t, det=det: [tuple(x) for x in scenes[det][n]],
-            )
         out[split] = {
             m: evaluation.score_split(predict, truths, negatives, tolerance, typed)
             for m, (typed, predict) in methods.items()

@@ -134,7 +134,6 @@ class Recipe:
 MUSIC = Recipe(shot_frames=(4, 20), transition_frames=(4, 12), transitions=(20, 60))
 MUSIC_P = 0.08
 JOIN_WEIGHTS_MUSIC = {"cut": 0.85, "dissolve": 0.05, "fade_black": 0.03, "fade_white": 0.02}
-CLOSEUP_CUT_P = 0.15  # of the other cuts in train/val: to a close-up or wide shot of one scene
 
 
 # For tests and smoke runs: the same code paths on ~60-frame videos.
@@ -275,42 +274,14 @@ def plan_video(
     plan = _plan_edit(name, split, rng, MUSIC if music else recipe, music)
     plan.rhythm = "music" if music else "edit"
     if varied:
-        grammar.vary(plan, extra, _closeup_cuts)
+        grammar.vary(plan, extra)
         plan.conditions = draw_conditions(extra)
     if grammar_kind is not None:
-        grammar.force(plan, grammar_kind, extra, _closeup_cuts)
+        grammar.force(plan, grammar_kind, extra)
     if condition is not None:
         plan.conditions = forced_conditions(condition, int(extra.integers(2**31)))
     plan.conditions = _resolve_change(plan, extra)
     return plan
-
-
-def _closeup_cuts(plan: VideoPlan, rng: np.random.Generator, share: float = CLOSEUP_CUT_P) -> None:
-    """Turn some cuts into cuts between a wide shot and a close-up of the same scene: the
-    same source, place and time, the zoom changed (two crops of one picture), the camera
-    move carried on across the cut."""
-    for i in range(1, len(plan.shots)):
-        if plan.joins[i - 1][0] != "cut" or plan.same_source[i - 1]:
-            continue
-        if rng.random() >= share:
-            continue
-        prev, shot = plan.shots[i - 1], plan.shots[i]
-        wide = prev.zoom[1] > 0.55
-        z = float(rng.uniform(0.22, 0.4)) if wide else float(rng.uniform(0.75, 1.0))
-        drift = np.asarray(prev.u1) - np.asarray(prev.u0)
-        u1 = np.clip(np.asarray(prev.u1) + drift * shot.body / max(1, prev.frames), 0, 1)
-        plan.shots[i] = dataclasses.replace(
-            shot,
-            source=prev.source,
-            scene_seed=prev.scene_seed,
-            time0=prev.time0 + (prev.pre + prev.body) * prev.rate,
-            rate=prev.rate,
-            u0=tuple(prev.u1),
-            u1=tuple(u1.tolist()),
-            zoom=(z, z),
-            angle_deg=(prev.angle_deg[1], prev.angle_deg[1]),
-        )
-        plan.same_source[i - 1] = True
 
 
 def _resolve_change(plan: VideoPlan, rng: np.random.Generator) -> Conditions:

@@ -33,6 +33,35 @@ NEGATIVE_LENGTHS = {
     "caption": (12, 60), "lower_third": (30, 90),
 }  # fmt: skip
 FADES = ("fade_black", "fade_white")
+CLOSEUP_CUT_P = 0.15  # of the other cuts in train/val: to a close-up or wide shot of one scene
+
+
+def closeup_cuts(plan, rng: np.random.Generator, share: float = CLOSEUP_CUT_P) -> None:
+    """Turn some cuts into cuts between a wide shot and a close-up of the same scene: the
+    same source, place and time, the zoom changed (two crops of one picture), the camera
+    move carried on across the cut."""
+    for i in range(1, len(plan.shots)):
+        if plan.joins[i - 1][0] != "cut" or plan.same_source[i - 1]:
+            continue
+        if rng.random() >= share:
+            continue
+        prev, shot = plan.shots[i - 1], plan.shots[i]
+        wide = prev.zoom[1] > 0.55
+        z = float(rng.uniform(0.22, 0.4)) if wide else float(rng.uniform(0.75, 1.0))
+        drift = np.asarray(prev.u1) - np.asarray(prev.u0)
+        u1 = np.clip(np.asarray(prev.u1) + drift * shot.body / max(1, prev.frames), 0, 1)
+        plan.shots[i] = dataclasses.replace(
+            shot,
+            source=prev.source,
+            scene_seed=prev.scene_seed,
+            time0=prev.time0 + (prev.pre + prev.body) * prev.rate,
+            rate=prev.rate,
+            u0=tuple(prev.u1),
+            u1=tuple(u1.tolist()),
+            zoom=(z, z),
+            angle_deg=(prev.angle_deg[1], prev.angle_deg[1]),
+        )
+        plan.same_source[i - 1] = True
 
 
 def set_join(plan, i: int, kind: str, length: int) -> None:
@@ -92,7 +121,7 @@ def _credits(plan, i: int, rng: np.random.Generator) -> None:
     plan.shots[i] = dataclasses.replace(shot, credits=style, negatives=[])
 
 
-def vary(plan, rng: np.random.Generator, closeup_cuts) -> None:
+def vary(plan, rng: np.random.Generator) -> None:
     """Random film grammar for a train or val video (in place)."""
     closeup_cuts(plan, rng)
     for i in reversed(range(len(plan.joins))):  # reversed: an inserted shot shifts later ones
@@ -118,7 +147,7 @@ def vary(plan, rng: np.random.Generator, closeup_cuts) -> None:
             _credits(plan, i, rng)
 
 
-def force(plan, kind: str, rng: np.random.Generator, closeup_cuts) -> None:
+def force(plan, kind: str, rng: np.random.Generator) -> None:
     """Every shot (a negative kind) or every join (a positive kind) of the video is `kind`."""
     if kind in NEGATIVE_KINDS:
         for i, shot in enumerate(plan.shots):

@@ -222,7 +222,7 @@ class BorderTracker:
             yield self._framed(frame)
 
     def _region(self, frame: Frame) -> np.ndarray:
-        a = frame.rgb if frame.model_rgb is None else frame.model_rgb  # (ah, aw, 3)
+        a = frame.model_input  # (ah, aw, 3)
         if a.shape[1::-1] != self.analysis_size:
             raise ValueError(
                 f"framing expects frames at {self.analysis_size}, got {a.shape[1::-1]}: the "
@@ -258,7 +258,7 @@ class BorderTracker:
             self.changes.append(
                 CropChange(frame.index, frame.pts_s, absolute.scaled(*self.to_source))
             )
-        a = frame.rgb if frame.model_rgb is None else frame.model_rgb
+        a = frame.model_input
         x, y = self.roi.x + box.x, self.roi.y + box.y
         picture = a[y : y + box.h, x : x + box.w]
         if picture.shape[1::-1] == self.model_size:

@@ -40,6 +40,12 @@ class Frame:
     model_rgb: np.ndarray | None = None  # (h, w, 3) at the reader's `model_size`, when asked
 
     @property
+    def model_input(self) -> np.ndarray:
+        """What the model's input is made from: `model_rgb`, or `rgb` when the reader made
+        only one size (then it is the model's)."""
+        return self.rgb if self.model_rgb is None else self.model_rgb
+
+    @property
     def nbytes(self) -> int:
         extra = 0 if self.model_rgb is None or self.model_rgb is self.rgb else self.model_rgb.nbytes
         return self.rgb.nbytes + extra

@@ -84,12 +84,13 @@ def _framing_rows(framing: Any) -> list[tuple[str, str]]:
         ("framing", "borders found and cropped" if framing.get("borders") else "whole frame"),
         ("region of interest", "x={}, y={}, w={}, h={}".format(*roi) if roi else "none"),
     ]
-    crops = [c for c in framing.get("crops") or [] if isinstance(c, dict)]
+    crops = [
+        (c.get("frame"), c["box"])
+        for c in framing.get("crops") or []
+        if isinstance(c, dict) and isinstance(c.get("box"), list) and len(c["box"]) == 4
+    ]
     text = "; ".join(
-        "from frame {}: {}x{} at ({}, {})".format(
-            c.get("frame"), *(c.get("box") or [0] * 4)[2:], *(c.get("box") or [0] * 4)[:2]
-        )
-        for c in crops[:8]
+        f"from frame {frame}: {w}x{h} at ({x}, {y})" for frame, (x, y, w, h) in crops[:8]
     )
     if len(crops) > 8:
         text += f"; ... {len(crops) - 8} more"
