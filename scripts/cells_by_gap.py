@@ -36,10 +36,10 @@ MECHANISMS = {"flash state": (0, 1), "ball exit": (3, 4), "key": (7, 8)}
 NAMES = {"frame_only": "frame-only", "rnn": "RNN (tanh)", "gru": "GRU", "lstm": "LSTM"}
 
 
-def find_runs(runs: Path) -> dict[str, dict[str, Path]]:
+def find_runs(runs: Path, kinds: tuple[str, ...] = KINDS) -> dict[str, dict[str, Path]]:
     """kind -> {seed folder name: newest best checkpoint} for every finished run under `runs`."""
     found: dict[str, dict[str, Path]] = {}
-    for kind in KINDS:
+    for kind in kinds:
         for seed_dir in sorted((runs / kind).glob("s*")):
             ckpts = sorted(seed_dir.glob("lightning_logs/*/checkpoints/best-*.ckpt"),
                            key=lambda p: p.stat().st_mtime)  # fmt: skip
@@ -98,15 +98,12 @@ def table(scores: dict) -> str:
     cols = ["frame_accuracy", "ambiguous", *BUCKETS]
     heads = ["frame acc", "ambiguous", *(f"gap {b}" for b in BUCKETS)]
     lines = ["| model | seeds | " + " | ".join(heads) + " |", "|---" * (len(cols) + 2) + "|"]
-    for kind in KINDS:
-        seeds = scores["models"].get(kind)
-        if not seeds:
-            continue
+    for kind, seeds in scores["models"].items():
         cells = []
         for c in cols:
             v = np.array([s[c] for s in seeds.values()])
             cells.append(f"{v.mean():.3f} ± {v.std(ddof=1) if len(v) > 1 else 0:.3f}")
-        lines.append(f"| {NAMES[kind]} | {len(seeds)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {NAMES.get(kind, kind)} | {len(seeds)} | " + " | ".join(cells) + " |")
     b = scores["buckets"]
     lines.append(
         "| ambiguous frames (runs) | | | "
@@ -121,16 +118,15 @@ def mechanism_table(scores: dict) -> str:
     """Accuracy by mechanism and gap bucket (mean ± std over seeds; frames in brackets)."""
     lines = ["| model | mechanism | " + " | ".join(f"gap {b}" for b in BUCKETS) + " |"]
     lines.append("|---" * (len(BUCKETS) + 2) + "|")
-    for kind in KINDS:
-        seeds = scores["models"].get(kind)
-        for mech in MECHANISMS if seeds else ():
+    for kind, seeds in scores["models"].items():
+        for mech in MECHANISMS:
             cells = []
             for b in BUCKETS:
                 accs = np.array([s["mechanisms"][mech][b][0] for s in seeds.values()], float)
                 n = next(iter(seeds.values()))["mechanisms"][mech][b][1]
                 spread = accs.std(ddof=1) if len(accs) > 1 else 0.0
                 cells.append(f"{accs.mean():.2f} ± {spread:.2f} ({n})" if n else "-")
-            lines.append(f"| {NAMES[kind]} | {mech} | " + " | ".join(cells) + " |")
+            lines.append(f"| {NAMES.get(kind, kind)} | {mech} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -143,13 +139,12 @@ def plot(scores: dict, path: Path, title: str) -> None:
     edges = np.array(scores["curve_edges"], dtype=float)
     mids = np.sqrt(np.maximum(edges[:-1], edges[1] / 2) * edges[1:])  # geometric bin centres
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for i, kind in enumerate(KINDS):
-        seeds = scores["models"].get(kind)
-        if not seeds:
-            continue
+    for i, (kind, seeds) in enumerate(scores["models"].items()):
         curves = np.array([s["curve"] for s in seeds.values()], dtype=float)  # (seeds, bins)
         mean, lo, hi = curves.mean(0), curves.min(0), curves.max(0)
-        ax.plot(mids, mean, "o-", color=f"C{i}", label=f"{NAMES[kind]} ({len(seeds)} seeds)")
+        ax.plot(
+            mids, mean, "o-", color=f"C{i}", label=f"{NAMES.get(kind, kind)} ({len(seeds)} seeds)"
+        )
         ax.fill_between(mids, lo, hi, color=f"C{i}", alpha=0.18)
     for x, n in zip(mids, scores.get("curve_frames", []), strict=False):
         ax.text(x, 0.03, str(n), ha="center", fontsize=6, color="0.4")  # frames in the bin
@@ -176,8 +171,15 @@ def main() -> None:
     p.add_argument("--split", default="test")
     p.add_argument("--plot", type=Path)
     p.add_argument("--json", type=Path)
+    p.add_argument(
+        "--kinds",
+        nargs="+",
+        default=list(KINDS),
+        help="run folders under --runs to score, in table order (e.g. the recipes of "
+        "scripts/train_recipes.sh)",
+    )
     args = p.parse_args()
-    runs = find_runs(args.runs)
+    runs = find_runs(args.runs, tuple(args.kinds))
     if not runs:
         raise SystemExit(f"no finished runs under {args.runs} (expected KIND/sSEED/DONE)")
     scores = score_all(args.data, runs, args.split)

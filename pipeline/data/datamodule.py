@@ -24,6 +24,7 @@ from pipeline.data.annotations import (
     read_class_names,
     read_frame_labels,
 )
+from pipeline.data.lanes import LaneBatches, LaneDataset
 from pipeline.data.mstcn import export_mstcn, read_ground_truth
 from pipeline.data.sharding import EpochWindows, EvaluationShard, ShuffledShard, rank_and_world
 from pipeline.encoders import EncoderSpec, build_encoder
@@ -133,7 +134,25 @@ def pad_collate(items: list[dict]) -> dict:
         "lengths": lengths,
         "names": [it["name"] for it in items],
         "duplicate": torch.tensor([bool(it.get("duplicate", False)) for it in items]),
+        **({"reset": torch.tensor([it["reset"] for it in items])} if "reset" in items[0] else {}),
     }
+
+
+def check_window_schedule(
+    window: int, stateful: bool, curriculum: list[int], stage_epochs: int, finetune: bool
+) -> None:
+    """One clear error for a training-window setup that cannot work."""
+    problems = []
+    if any(w < 1 for w in curriculum):
+        problems.append(f"data.curriculum={curriculum}: expected windows >= 1 frame")
+    if stage_epochs < 1:
+        problems.append(f"data.curriculum_epochs={stage_epochs}: expected >= 1")
+    if stateful and window <= 0 and not curriculum:
+        problems.append("data.stateful needs data.window > 0 (the length of each window)")
+    if stateful and finetune:
+        problems.append("data.stateful trains on cached features: drop data.finetune")
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
 class FrameDataModule(L.LightningDataModule):
@@ -159,6 +178,13 @@ class FrameDataModule(L.LightningDataModule):
         framing: "full" (the whole frame) or "borders": constant borders (letterbox,
             pillarbox, windowbox) are found as the video streams and cropped before the
             encoder (`pipeline.io.framing`); the checkpoint records it for `label`.
+        stateful: read every training video in order, `window` frames at a time, carrying the
+            recurrent state (detached) from one window to the next (`pipeline.data.lanes`), so
+            a cue further back than one window still reaches the label.
+        curriculum: training windows of the first epochs, short first (e.g. [200, 400, 800]):
+            stage k lasts `curriculum_epochs` epochs, then `window` applies (0: whole videos).
+            The longest gap a window can teach is its length, so short gaps come first.
+        curriculum_epochs: epochs per curriculum stage.
     """
 
     def __init__(
@@ -179,6 +205,9 @@ class FrameDataModule(L.LightningDataModule):
         background: str | None = None,
         finetune: bool = False,
         framing: str = "full",
+        stateful: bool = False,
+        curriculum: list[int] | None = None,
+        curriculum_epochs: int = 1,
     ) -> None:
         super().__init__()
         self.root = Path(root)
@@ -197,6 +226,9 @@ class FrameDataModule(L.LightningDataModule):
         self.windows_per_epoch, self.seed, self.background = windows_per_epoch, seed, background
         self.finetune = finetune
         self.framing = FramingSpec.from_mode(framing).mode
+        self.stateful, self.curriculum = stateful, list(curriculum or [])
+        self.curriculum_epochs = curriculum_epochs
+        check_window_schedule(window, stateful, self.curriculum, curriculum_epochs, finetune)
         if self.mstcn:
             self.videos = {p.stem: p for p in sorted((self.root / "features").glob("*.npy"))}
             self.feature_dim = self._mstcn_feature_dim()
@@ -346,10 +378,26 @@ class FrameDataModule(L.LightningDataModule):
         labels = np.concatenate([v.labels for v in self.load_split("train")])
         return np.bincount(labels[labels >= 0], minlength=self.num_classes)
 
+    def epoch_window(self, epoch: int) -> int:
+        """The training window of `epoch` (0 = whole videos): the curriculum's, then `window`."""
+        stage = epoch // self.curriculum_epochs
+        return self.curriculum[stage] if stage < len(self.curriculum) else self.window
+
     def train_dataloader(self) -> DataLoader:
         videos = self.load_split("train")
         rank, world = rank_and_world()
-        if self.window <= 0:
+        trainer = self.trainer
+        window = self.epoch_window(trainer.current_epoch if trainer is not None else 0)
+        if self.curriculum and trainer is not None:  # a new window needs a new loader per epoch
+            trainer.reload_dataloaders_every_n_epochs = 1
+        if self.stateful and window > 0:
+            lengths = [len(v.labels) for v in videos]
+            return DataLoader(
+                LaneDataset(videos),
+                batch_sampler=LaneBatches(lengths, window, self.batch_size, self.seed, rank, world),
+                collate_fn=pad_collate,
+            )
+        if window <= 0:
             return DataLoader(
                 WholeVideoDataset(videos),
                 batch_size=self.batch_size,
@@ -357,9 +405,11 @@ class FrameDataModule(L.LightningDataModule):
                 collate_fn=pad_collate,
             )
         total = sum(len(v.labels) for v in videos)
-        count = self.windows_per_epoch or max(self.batch_size, 2 * total // self.window)
+        # a curriculum stage reads the split's frames once, as an epoch on whole videos does
+        passes = 1 if window != self.window else 2
+        count = self.windows_per_epoch or max(self.batch_size, passes * total // window)
         return DataLoader(
-            WindowDataset(videos, self.window, count, self.seed),
+            WindowDataset(videos, window, count, self.seed),
             batch_size=self.batch_size,
             sampler=EpochWindows(count, rank, world),
             collate_fn=pad_collate,

@@ -48,6 +48,10 @@ class FrameLabelerModule(L.LightningModule):
             streamed label is this many frames late.
         similarity_groups: feature slices compared separately (sizes; empty = the whole vector).
         difference_groups: indices of those slices compared by mean absolute difference.
+        gate_init: gate bias initialisation, "default", "forget_bias" or "chrono"
+            (`pipeline.models.gate_init`).
+        forget_bias: the keep-gate bias of `gate_init: forget_bias`.
+        chrono_tmax: the longest gap in frames that chrono initialisation spreads time scales to.
         class_weights: weight the loss by inverse label frequency of the training split.
         lr: AdamW learning rate (`--optimizer` on the command line replaces the optimiser).
         weight_decay: AdamW weight decay.
@@ -81,6 +85,9 @@ class FrameLabelerModule(L.LightningModule):
         lookahead: int = 0,
         similarity_groups: list[int] | None = None,
         difference_groups: list[int] | None = None,
+        gate_init: str = "default",
+        forget_bias: float = 1.0,
+        chrono_tmax: int = 1000,
         class_weights: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -105,6 +112,7 @@ class FrameLabelerModule(L.LightningModule):
         self.test_f1 = MulticlassF1Score(average="macro", **metric_args)
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
         self._sequences: list[tuple[np.ndarray, np.ndarray]] = []  # per-video (pred, target)
+        self._lanes: dict[str, torch.Tensor] = {}  # stateful windows: each lane's carried state
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, T, D) features, or (B, T, H, W, 3) frames when fine-tuning -> (B, T, C) logits."""
@@ -129,16 +137,29 @@ class FrameLabelerModule(L.LightningModule):
 
     def _shared_step(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         logits = self(batch["inputs"], batch["lengths"])  # (B, T, C)
-        loss = F.cross_entropy(
+        return self._loss(logits, batch["labels"]), logits
+
+    def _loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) logits and (B, T) labels -> the weighted loss over the labelled frames."""
+        return F.cross_entropy(
             logits.flatten(0, 1),  # (B*T, C)
-            batch["labels"].flatten(),  # (B*T,)
+            labels.flatten(),  # (B*T,)
             weight=self.loss_weight,
             ignore_index=IGNORE_INDEX,
         )
-        return loss, logits
+
+    def on_train_epoch_start(self) -> None:
+        self._lanes = {}
+
+    def _lane_step(self, batch: dict) -> torch.Tensor:
+        """Stateful truncated backprop (`data.stateful`): the lanes' state is carried from the
+        previous batch, detached, so gradients stop at the window's edge but memory does not."""
+        logits, after = self.model.train_window(batch["inputs"], self._lanes, batch["reset"])
+        self._lanes = {k: v.detach() for k, v in after.items()}
+        return self._loss(logits, batch["labels"])
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
-        loss, _ = self._shared_step(batch)
+        loss = self._lane_step(batch) if "reset" in batch else self._shared_step(batch)[0]
         self.log("train/loss", loss, prog_bar=True, batch_size=len(batch["inputs"]))
         return loss
 

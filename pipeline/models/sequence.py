@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from pipeline.errors import ConfigError
+from pipeline.models.gate_init import GATE_INITS, init_gates
 
 # Carried between chunks: "h" (and "c" for an LSTM) (layers * directions, B, H); "past"
 # (B, history, D) for the change cues; "last" (B, 1, D) and "seen" (frames read) for look-ahead.
@@ -56,6 +57,11 @@ class SequenceSettings:
         difference_groups: indices of `similarity_groups` compared by their mean absolute
             difference instead (1 - 4 x mean |a - b|: 1 = unchanged), for raw values such as
             `cues_hsv`'s HSV thumbnail (PySceneDetect's content score).
+        gate_init: how the gate biases start (`pipeline.models.gate_init`): "default"
+            (PyTorch's), "forget_bias" (the forget / GRU update gate at `forget_bias`) or
+            "chrono" (time scales spread over 1..`chrono_tmax` frames). No effect on the RNN.
+        forget_bias: the keep-gate bias of `gate_init: forget_bias`.
+        chrono_tmax: the longest gap, in frames, chrono initialisation prepares the cell for.
     """
 
     hidden_size: int = 256
@@ -73,6 +79,9 @@ class SequenceSettings:
     lookahead: int = 0
     similarity_groups: tuple[int, ...] = ()
     difference_groups: tuple[int, ...] = ()
+    gate_init: str = "default"
+    forget_bias: float = 1.0
+    chrono_tmax: int = 1000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "similarity_lags", tuple(int(k) for k in self.similarity_lags))
@@ -101,6 +110,10 @@ class SequenceSettings:
             )
         if self.cell not in CELLS:
             problems.append(f"cell={self.cell!r}: expected one of {sorted(CELLS)}")
+        if self.gate_init not in GATE_INITS:
+            problems.append(f"gate_init={self.gate_init!r}: expected one of {list(GATE_INITS)}")
+        if self.chrono_tmax < 3:
+            problems.append(f"chrono_tmax={self.chrono_tmax}: expected frames >= 3")
         if self.lookahead < 0:
             problems.append(f"lookahead={self.lookahead}: expected frames >= 0")
         if self.lookahead and self.bidirectional:
@@ -159,6 +172,7 @@ class SequenceLabeler(nn.Module):
                 dropout=s.dropout if s.num_layers > 1 else 0.0,
                 bidirectional=self.bidirectional,
             )
+            init_gates(self.core, s.cell, s.gate_init, s.forget_bias, s.chrono_tmax)
         else:  # same capacity budget, no access to other frames
             self.core = nn.Sequential(
                 nn.Linear(in_dim, s.hidden_size), nn.GELU(), nn.Dropout(s.dropout)
@@ -257,6 +271,30 @@ class SequenceLabeler(nn.Module):
             carried["last"] = feats[:, -1:]
             carried["seen"] = torch.tensor(seen + feats.shape[1])
         return logits, carried
+
+    def train_window(
+        self, feats: torch.Tensor, state: State, reset: torch.Tensor
+    ) -> tuple[torch.Tensor, State]:
+        """Stateful truncated backprop (`pipeline.data.lanes`): (B, T, D) the next window of
+        each lane, the state carried from the lane's previous window and `reset` (B,) True where
+        a new video starts -> (B, T, C) logits aligned with the frames and the state after the
+        window (the caller detaches it). Rows that reset start from a zero state and no past, as
+        `forward` does at the start of a video."""
+        if self.lookahead or self.bidirectional:
+            raise ConfigError(
+                "data.stateful needs a causal model without look-ahead (model.lookahead: 0)"
+            )
+        keep = (~reset).to(feats.dtype)  # (B,)
+        carried = {k: state[k] * keep[None, :, None] for k in ("h", "c") if k in state}
+        past = state.get("past")
+        if past is not None:  # a row that resets reads its own first frame as the past
+            first = feats[:, :1].expand(-1, self.history, -1)
+            past = torch.where(reset[:, None, None], first, past)
+        logits, after = self._core(self._inputs(feats, past), carried)  # (B, T, C)
+        if self.history:
+            before = past if past is not None else feats[:, :1].expand(-1, self.history, -1)
+            after["past"] = torch.cat([before, feats], 1)[:, -self.history :]
+        return logits, after
 
     def finish(self, state: State | None) -> torch.Tensor:
         """The end of a stream: (B, T', C) logits of the frames still held back by look-ahead
