@@ -12,6 +12,8 @@
 #   stateful     windows of 200 frames in order, the state carried between them
 #   clip         gradient norm clipped at 1
 #   A+B          two levers together (e.g. chrono+stateful)
+# FROM=RUNS2 continues each run from RUNS2/RECIPE/sSEED's last checkpoint (e.g. 30 epochs on to
+# --trainer.max_epochs 60: the same run as 60 epochs from the start, optimiser and RNG restored).
 set -euo pipefail
 data=$1 runs=$2 cell=$3 seeds=$4 recipes=$5
 shift 5
@@ -44,16 +46,20 @@ run_one() {  # recipe seed
   rm -rf "$dir"
   mkdir -p "$dir"
   echo "$recipe seed $seed -> $dir ($(date +%T))"
+  local resume=()
+  if [ -n "${FROM:-}" ]; then
+    resume=(--ckpt_path "$(ls -t "$FROM/$recipe/s$seed"/lightning_logs/*/checkpoints/last.ckpt | head -1)")
+  fi
   # shellcheck disable=SC2046,SC2086  # the flags are words without spaces
   OMP_NUM_THREADS=1 "$fl" fit --config "configs/film_events_$cell.yaml" --data.root "$data" \
     --seed_everything "$seed" --trainer.default_root_dir "$dir" \
-    --trainer.enable_progress_bar false $extra $(recipe_flags "$recipe") > "$dir/fit.log" 2>&1
+    --trainer.enable_progress_bar false $extra $(recipe_flags "$recipe") "${resume[@]}" > "$dir/fit.log" 2>&1
   date +%T > "$dir/DONE"
   echo "$recipe seed $seed: finished ($(date +%T))"
 }
 export -f run_one recipe_flags
 extra="$*"  # flags for every run (no spaces inside a flag)
-export fl runs cell data tmax extra
+export fl runs cell data tmax extra FROM
 
 for recipe in $recipes; do recipe_flags "$recipe" > /dev/null; done  # fail early on a typo
 for seed in $seeds; do
