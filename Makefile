@@ -24,6 +24,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the layout's contracts in pyproject.toml
 
 clean:
 	rm -rf $(VENV) demo_out .pytest_cache

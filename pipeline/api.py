@@ -13,31 +13,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from pipeline.label_options import LabelOptions
+from pipeline.checkpoint.bundled import DEFAULT_MODEL, default_model_path
+from pipeline.label.options import LabelOptions
 
 if TYPE_CHECKING:
     from pipeline.io.decode_worker import DecodeWorker
-    from pipeline.label_job import LabelJob
-    from pipeline.label_outputs import LabelResult
-
-DEFAULT_MODEL = "default.ckpt"  # in pipeline/assets
-
-
-def default_model_path() -> str:
-    """The bundled default model (shot / cut / gradual)."""
-    return str(resources.files("pipeline") / "assets" / DEFAULT_MODEL)
+    from pipeline.label.job import LabelJob
+    from pipeline.label.results import LabelResult
 
 
 def load_job(options: LabelOptions, worker: DecodeWorker | None = None) -> LabelJob:
     """The model of `options` loaded once, ready to label any number of sources (close it
     when done: it may hold a decode worker process). `worker`: one already decoding."""
-    from pipeline.checkpoint import load_labeler
-    from pipeline.label_job import LabelJob
+    from pipeline.label.job import load_job as load
 
-    return LabelJob(load_labeler(options.model or default_model_path()), options, worker)
+    return load(options, worker)
 
 
 def label_video(
@@ -48,22 +40,29 @@ def label_video(
     **options: Any,
 ) -> LabelResult:
     """Label `source` (a file, URL or camera index) and return its `LabelResult`: the track
-    (frame indices, pts, probabilities), the final labels and the segments.
+    (frame indices, pts, probabilities, final labels) and the segments.
 
     With `out_dir`, also writes every output the `label` command writes (pass `video=False`
-    to skip the annotated video); without it nothing is written.
+    to skip the annotated video, `report=True` to add the report page); without it nothing
+    is written. Unlike the command, an input already labelled there is an error
+    (OutputExistsError; pass `overwrite=True`), and any failure raises.
     """
     from pipeline.io.atomic import check_output_dir
+    from pipeline.label.batch import open_job
+    from pipeline.outputs.layout import output_name
 
     folder = None if out_dir is None else check_output_dir(out_dir)
     settings = LabelOptions(out_dir=folder, model=None if model is None else str(model), **options)
     if folder is None:
-        settings = dataclasses.replace(settings, video=False)
+        settings = dataclasses.replace(settings, video=False, report=False)
     source = str(source)
-    from pipeline.label_cli import output_name
+    with open_job(settings, [source]) as job:
+        result = job.run(source, name or output_name(source))
+    if settings.report:
+        from pipeline.report import write_report
 
-    with load_job(settings) as job:
-        return job.run(source, name or output_name(source))
+        write_report(folder, result.name, settings.gt)
+    return result
 
 
-__all__ = ["LabelOptions", "default_model_path", "label_video", "load_job"]
+__all__ = ["DEFAULT_MODEL", "LabelOptions", "default_model_path", "label_video", "load_job"]

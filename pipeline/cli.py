@@ -1,6 +1,6 @@
 """The `framelabel` command.
 
-fit / validate / test / predict go to LightningCLI (pipeline.train_cli); the other subcommands
+fit / validate / test / predict go to LightningCLI (pipeline.commands.train); the other subcommands
 are plain argparse. Every FramelabelError becomes one line on stderr and a non-zero exit;
 `--debug` shows the traceback instead.
 """
@@ -13,8 +13,8 @@ import logging
 import os
 import sys
 
-from pipeline import __version__
 from pipeline.errors import FramelabelError
+from pipeline.version import __version__
 
 LIGHTNING_COMMANDS = ("fit", "validate", "test", "predict")
 EXIT_ERROR = 1
@@ -38,17 +38,17 @@ def _build_parser() -> argparse.ArgumentParser:
     info.add_argument("--backend", default="pyav", choices=["pyav", "opencv"])
     info.add_argument("--count", action="store_true", help="decode and count the frames")
 
-    from pipeline.label_cli import add_label_arguments
+    from pipeline.commands.label import add_label_arguments
 
     add_label_arguments(
         sub.add_parser("label", help="label videos; write tracks and annotated video")
     )
 
-    from pipeline.extract import add_extract_arguments
+    from pipeline.commands.extract import add_extract_arguments
 
     add_extract_arguments(sub.add_parser("extract", help="encode a dataset into the feature cache"))
 
-    from pipeline.report.cli import add_report_arguments
+    from pipeline.commands.report import add_report_arguments
 
     add_report_arguments(sub.add_parser("report", help="write an HTML report of labelled outputs"))
 
@@ -78,19 +78,19 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "info":
         return _run_info(args)
     if args.command == "label":
-        from pipeline.label_cli import run_label
+        from pipeline.commands.label import run_label
 
         return run_label(args, argv[1:])
     if args.command == "extract":
-        from pipeline.extract import run_extract
+        from pipeline.commands.extract import run_extract
 
         return run_extract(args)
     if args.command == "report":
-        from pipeline.report.cli import run_report
+        from pipeline.commands.report import run_report
 
         return run_report(args)
     if args.command == "export":
-        from pipeline.checkpoint import export_checkpoint
+        from pipeline.checkpoint.load import export_checkpoint
 
         path = export_checkpoint(args.checkpoint, args.out)
         print(f"wrote {path}")
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         if argv and argv[0] in LIGHTNING_COMMANDS:
-            from pipeline.train_cli import cli_main
+            from pipeline.commands.train import cli_main
 
             cli_main(argv)
             return 0

@@ -21,7 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 import numpy as np  # noqa: E402
 
 from pipeline.api import default_model_path  # noqa: E402
-from pipeline.checkpoint import (
+from pipeline.checkpoint.load import (
     build_bundle_encoder,  # noqa: E402
     load_labeler,  # noqa: E402
 )

@@ -23,7 +23,9 @@ import av
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from pipeline.outputs.tracks import segment_table, write_labels_csv, write_segments_json  # noqa: E402
+from pipeline.core.track import LabelTrack  # noqa: E402
+from pipeline.outputs.segments_json import SegmentsMeta, write_segments_json  # noqa: E402
+from pipeline.outputs.tracks import segment_table, write_labels_csv  # noqa: E402
 from pipeline.report import write_report  # noqa: E402
 
 CLASSES = ["shot", "cut", "gradual"]
@@ -97,9 +99,11 @@ def write_outputs(out: Path, minutes: float, fps: int, flicker: bool) -> Path:
     pred = predicted(truth, rng, flicker)
     probs = probabilities(pred, truth, rng)
     frames, pts_s = np.arange(n), np.arange(n) / fps
-    write_labels_csv(out / "film.labels.csv", frames, pts_s, probs, CLASSES, pred)
-    table = segment_table(frames, pts_s, probs, pred, CLASSES, fps=fps)
-    meta = {"video": "film", "classes": CLASSES, "model": None, "frames": n}
+    write_labels_csv(
+        out / "film.labels.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES, pred)
+    )
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, pred, fps=fps))
+    meta = SegmentsMeta(video="film", classes=list(CLASSES), frames=n)
     write_segments_json(out / "film.segments.json", table, meta)
     gates = np.column_stack([frames, pts_s, rng.uniform(0, 1, (n, 3)), rng.uniform(1, 3, n)])
     np.savetxt(

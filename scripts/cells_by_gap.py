@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling eval scr
 import numpy as np  # noqa: E402
 from eval_film_events import VideoResult, accuracy_by_gap, predict_split  # noqa: E402
 
-from pipeline.checkpoint import load_labeler  # noqa: E402
+from pipeline.checkpoint.load import load_labeler  # noqa: E402
 
 BUCKETS = {"<50": (0, 50), "50-200": (50, 201), "200-500": (201, 501), ">500": (501, 10**9)}
 CURVE_EDGES = (0, 25, 50, 100, 200, 350, 500, 750, 1000, 1600)

@@ -19,8 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,29 +52,29 @@ def make_demo_video(out: Path) -> tuple[Path, Path]:
 
 
 def score_demo(labels_csv: Path, gt: Path) -> tuple[list[tuple[str, float]], int, int]:
-    """Transitions in the labels (one event each, as `pipeline.transitions` decodes them with
+    """Transitions in the labels (one event each, as `pipeline.core.transitions` decodes them with
     the bundled model's settings), the truth's count, and how many of them match it (the
     evaluation's rules: scripts/eval_transitions.py)."""
     import torch
 
     from pipeline.api import default_model_path
-    from pipeline.transitions import decode_transitions, params_from_hparams
+    from pipeline.core.transitions import decode_transitions, params_from_hparams
+    from pipeline.outputs.tracks import read_labels_csv
 
     ev = load_script("eval_transitions", ROOT / "scripts" / "eval_transitions.py")
-    with labels_csv.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    probs = np.array([[float(r[f"p_{c}"]) for c in ev.CLASSES] for r in rows])  # (T, 3)
+    track = read_labels_csv(labels_csv, ev.CLASSES)
+    probs = track.probs  # (T, 3)
     hparams = torch.load(default_model_path(), weights_only=True)["hyper_parameters"]
     events = decode_transitions(probs, ev.CLASSES, params_from_hparams(hparams))
     with gt.open(newline="") as f:
         segs = [(int(r["start_frame"]), int(r["end_frame"]), r["label"]) for r in csv.DictReader(f)]
     truth = ev.Truth(
-        frames=len(rows),
+        frames=len(track),
         cuts=tuple(s for s, _, lab in segs if lab == "cut"),
         graduals=tuple((s, e) for s, e, lab in segs if lab == "gradual"),
     )
     counts = ev.score_video([(t.start, t.kind) for t in events], truth, tolerance=2)
-    found = [(t.kind, float(rows[t.start]["pts_s"])) for t in events]
+    found = [(t.kind, float(track.pts_s[t.start])) for t in events]
     return found, len(truth.cuts) + len(truth.graduals), counts.tp_cut + counts.tp_gradual
 
 

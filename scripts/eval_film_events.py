@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.checkpoint import LabelerBundle, load_labeler
+from pipeline.checkpoint.load import LabelerBundle, load_labeler
+from pipeline.core.metrics import aggregate
 from pipeline.data.datamodule import FrameDataModule
-from pipeline.metrics import aggregate
 
 GAP_BUCKETS = {"gap<50": (0, 50), "gap 50-200": (50, 201), "gap>200": (201, 10**9)}
 

@@ -10,7 +10,7 @@ PRED_DIR holds framelabel's NAME.labels.csv per video. Definitions:
 - A predicted transition is the first frame of each run of `cut`/`gradual` frames; its kind is
   the label of that frame. PySceneDetect's transitions are its scene starts after frame 0.
 - With `--model CKPT` the labels are decoded from the `p_<class>` columns by
-  `pipeline.transitions` with the parameters stored in CKPT (one transition, one event), the
+  `pipeline.core.transitions` with the parameters stored in CKPT (one transition, one event), the
   same function `label` uses; without it the `label` column is scored as written. `--tune`
   searches those parameters on the split (use `--split val`), `--store` writes the best into
   CKPT.
@@ -56,9 +56,9 @@ except ModuleNotFoundError:  # run from a clone without `pip install -e .`
         FramelabelError,
         VideoNotFoundError,
     )
-from pipeline.checkpoint import read_checkpoint
-from pipeline.metrics import boundary_prf
-from pipeline.transitions import (
+from pipeline.checkpoint.load import read_checkpoint
+from pipeline.core.metrics import boundary_prf
+from pipeline.core.transitions import (
     HPARAMS_KEY,
     TransitionParams,
     decode_transitions,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.fuzz import RoundSizes, run_for  # noqa: E402
+from tools.fuzz import RoundSizes, run_for  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

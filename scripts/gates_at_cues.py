@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling scripts
 import numpy as np  # noqa: E402
 from gates_at_cuts import collect, report, summarize, trace_video  # noqa: E402
 
-from pipeline.checkpoint import load_labeler  # noqa: E402
+from pipeline.checkpoint.load import load_labeler  # noqa: E402
 from pipeline.data.datamodule import FrameDataModule  # noqa: E402
 
 KINDS = ("flash: new state", "flash: same state", "key: new key", "key: same key", "event")

@@ -26,9 +26,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from pipeline.checkpoint import build_bundle_encoder, load_labeler  # noqa: E402
-from pipeline.features import FeatureCache, cached_features  # noqa: E402
-from pipeline.models.gate_trace import GateTrace, GateTracer  # noqa: E402
+from pipeline.checkpoint.load import build_bundle_encoder, load_labeler  # noqa: E402
+from pipeline.core.gates import GateTrace
+from pipeline.data.features import FeatureCache, cached_features  # noqa: E402
+from pipeline.models.gate_trace import GateTracer  # noqa: E402
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "pipeline" / "assets" / "default.ckpt"
 BIKES_CUTS = (30, 76, 137, 187, 242)

@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint.load import load_labeler
 from pipeline.cli import main as framelabel
+from pipeline.commands.train import cli_main
 from pipeline.encoders import EncoderSpec, build_encoder
-from pipeline.train_cli import cli_main
-from tests.synth import write_test_video
-from tests.tiny_dataset import write_tiny_dataset
+from tools.synth import write_test_video
+from tools.tiny_dataset import write_tiny_dataset
 
 
 def encoder_throughput(

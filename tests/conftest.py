@@ -1,6 +1,6 @@
 """Shared pytest setup: thread policy for a busy 2-core machine, real-footage fixtures.
 
-Synthetic test videos come from `tests.synth` (write_test_video, index_rgb, decode_index).
+Synthetic test videos come from `tools.synth` (write_test_video, index_rgb, decode_index).
 """
 
 from __future__ import annotations

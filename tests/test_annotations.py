@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.core.track import LabelTrack
 from pipeline.data.annotations import (
     check_videos_exist,
     find_annotation,
@@ -102,11 +103,13 @@ def test_segments_csv_written_by_label_reads_back(tmp_path: Path) -> None:
     truth = np.array([1, 1, 1, 0, 0, 2, 2, 2])
     probs = np.eye(3)[truth]  # (T, C) one-hot
     frames, pts_s = np.arange(8), np.arange(8) / 25
-    table = segment_table(frames, pts_s, probs, truth, CLASSES)
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, truth))
     seg_path = write_segments_csv(tmp_path / "labels" / "a.csv", table)
     # header start_frame,end_frame,start_s,end_s,...: frame columns win over times
     assert read_frame_labels(seg_path, CLASSES, 8).tolist() == truth.tolist()
-    per_frame = write_labels_csv(tmp_path / "labels" / "b.csv", frames, pts_s, probs, CLASSES)
+    per_frame = write_labels_csv(
+        tmp_path / "labels" / "b.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES)
+    )
     assert read_frame_labels(per_frame, CLASSES, 8).tolist() == truth.tolist()
 
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from pipeline.cli import main
-from tests.synth import truncate_copy
+from tools.synth import truncate_copy
 
 
 @pytest.mark.parametrize("backend", ["pyav", "opencv"])

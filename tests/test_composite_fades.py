@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.transitions import (
+from pipeline.core.transitions import (
     CLASSES,
     TransitionParams,
     decode_transitions,

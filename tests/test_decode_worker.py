@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from pipeline.api import default_model_path
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint.load import load_labeler
 from pipeline.cli import main
+from pipeline.core.sampling import Sampling
 from pipeline.errors import CorruptVideoError, NotAVideoError, VideoNotFoundError
 from pipeline.io.decode_worker import DecodeRequest, DecodeWorker, WorkerDied
 from pipeline.io.reader import open_video
-from pipeline.io.sampling import Sampling
 
 MODEL_SIZE = (64, 36)
 
@@ -125,7 +125,7 @@ def test_a_worker_that_dies_is_one_clear_error(bikes_mp4, worker):
 
 def test_checkpoint_input_settings_are_read_without_torch(tmp_path):
     probe = (
-        "import sys; from pipeline.checkpoint_peek import peek_input_settings as p; "
+        "import sys; from pipeline.checkpoint.peek import peek_input_settings as p; "
         f"s = p({default_model_path()!r}); "
         "print(s.size, s.sampling.to_dict(), s.borders, 'torch' in sys.modules)"
     )
@@ -135,7 +135,7 @@ def test_checkpoint_input_settings_are_read_without_torch(tmp_path):
     expected = f"{tuple(bundle.preprocessing.size)} {bundle.sampling.to_dict()} {borders} False"
     assert out.stdout.strip() == expected
 
-    from pipeline.checkpoint_peek import peek_input_settings
+    from pipeline.checkpoint.peek import peek_input_settings
 
     (tmp_path / "text.ckpt").write_text("hello")
     assert peek_input_settings(tmp_path / "text.ckpt") is None

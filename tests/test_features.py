@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipeline.data.features import FeatureCache, Sampling, cached_features
 from pipeline.encoders import EncoderSpec, build_encoder
-from pipeline.features import FeatureCache, Sampling, cached_features
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import torch
 import yaml
 from torch import nn
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint.load import load_labeler
+from pipeline.commands.train import cli_main
 from pipeline.errors import ConfigError
 from pipeline.models.gate_trace import GateTracer
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
-from pipeline.train_cli import cli_main
 from tests.script_loader import ROOT
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}

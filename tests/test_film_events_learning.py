@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.train_cli import cli_main
+from pipeline.commands.train import cli_main
 from tests.script_loader import ROOT, load_script
 
 TINY_BUILD = [

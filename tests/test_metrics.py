@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from pipeline.metrics import (
+from pipeline.core.metrics import (
     aggregate,
     boundary_prf,
     confusion_matrix,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.segments import (
+from pipeline.core.segments import (
     Segment,
     labels_to_segments,
     merge_short_segments,

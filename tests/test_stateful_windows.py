@@ -9,11 +9,11 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
+from pipeline.commands.train import cli_main
 from pipeline.data.datamodule import LabeledVideo, check_window_schedule, pad_collate
 from pipeline.data.lanes import LaneBatches, LaneDataset
 from pipeline.errors import ConfigError
-from pipeline.models.sequence import SequenceLabeler, SequenceSettings
-from pipeline.train_cli import cli_main
+from pipeline.models.sequence import SequenceLabeler, SequenceSettings, StreamState
 from tests.train_fixtures import TINY_MODEL_ARGS
 
 LENGTHS = [70, 23, 41, 100, 9]
@@ -65,7 +65,7 @@ def test_window_by_window_equals_one_pass_per_video(cell):
         collate_fn=pad_collate,
     )
     by_video = {v.name: [] for v in videos}
-    state: dict = {}
+    state = StreamState()
     with torch.no_grad():
         for batch in loader:
             logits, state = model.train_window(batch["inputs"], state, batch["reset"])
@@ -85,7 +85,7 @@ def test_window_schedules_that_cannot_work_fail_with_one_message():
     check_window_schedule(0, True, [100, 200], 2, False)  # stateful curriculum, then whole videos
     with pytest.raises(ConfigError, match="look-ahead"):
         SequenceLabeler(6, 3, SequenceSettings(lookahead=2)).train_window(
-            torch.zeros(1, 4, 6), {}, torch.tensor([True])
+            torch.zeros(1, 4, 6), StreamState(), torch.tensor([True])
         )
 
 

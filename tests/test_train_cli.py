@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint.load import load_labeler
 from pipeline.cli import main
-from pipeline.train_cli import cli_main
+from pipeline.commands.train import cli_main
 from tests.train_fixtures import TINY_MODEL_ARGS
 
 

@@ -1,12 +1,11 @@
-"""One transition, one event (pipeline/transitions.py) on hand-worked probability tracks."""
+"""One transition, one event (pipeline/core/transitions.py) on hand-worked probability tracks."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pipeline.errors import ConfigError
-from pipeline.transitions import (
+from pipeline.core.transitions import (
     HPARAMS_KEY,
     Transition,
     TransitionParams,
@@ -14,6 +13,7 @@ from pipeline.transitions import (
     finalize_labels,
     params_from_hparams,
 )
+from pipeline.errors import ConfigError
 
 CLASSES = ["shot", "cut", "gradual"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tiny_dataset import write_tiny_dataset
+from tools.tiny_dataset import write_tiny_dataset
 
 TINY_MODEL_ARGS = [
     "--model.hidden_size",
@@ -36,7 +36,7 @@ def tiny_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def trained(tiny_root, tmp_path_factory) -> dict:
     """One real (short) training run through the CLI: its checkpoints and run folder."""
-    from pipeline.train_cli import cli_main
+    from pipeline.commands.train import cli_main
 
     run_dir = tmp_path_factory.mktemp("run")
     cli = cli_main(

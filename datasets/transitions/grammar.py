@@ -17,7 +17,7 @@ import dataclasses
 import numpy as np
 
 FPS = 25
-MAX_HOLD_FRAMES = 2 * FPS  # pipeline.transitions.MAX_HOLD_S at 25 fps
+MAX_HOLD_FRAMES = 2 * FPS  # pipeline.core.transitions.MAX_HOLD_S at 25 fps
 NEGATIVE_KINDS = (
     "whip", "enter", "leave", "pass", "push", "zoom", "lighting_slow", "flash", "strobe",
     "credits", "caption", "lower_third",

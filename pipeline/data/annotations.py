@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.segments import Segment, segments_to_labels
 from pipeline.data.mstcn import (
     lookup_class_id,
     read_ground_truth,
@@ -50,7 +51,6 @@ from pipeline.data.mstcn import (
     shorten,
 )
 from pipeline.errors import AnnotationError, ConfigError
-from pipeline.segments import Segment, segments_to_labels
 
 log = logging.getLogger(__name__)
 

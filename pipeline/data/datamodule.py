@@ -18,21 +18,21 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from pipeline.core.sampling import Sampling
 from pipeline.data.annotations import (
     check_videos_exist,
     find_annotation,
     read_class_names,
     read_frame_labels,
 )
+from pipeline.data.features import FeatureCache, cached_features, cached_frames
 from pipeline.data.lanes import LaneBatches, LaneDataset
 from pipeline.data.mstcn import export_mstcn, read_ground_truth
 from pipeline.data.sharding import EpochWindows, EvaluationShard, ShuffledShard, rank_and_world
 from pipeline.encoders import EncoderSpec, build_encoder
 from pipeline.errors import AnnotationError, ConfigError
-from pipeline.features import FeatureCache, cached_features, cached_frames
 from pipeline.io.framing import FramingSpec
 from pipeline.io.info import video_info
-from pipeline.io.sampling import Sampling
 
 log = logging.getLogger(__name__)
 

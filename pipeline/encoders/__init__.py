@@ -8,11 +8,9 @@ models are resolved by name in `build_encoder`, importing those libraries only t
 """
 
 from pipeline.encoders import cues, efficientnet_lite  # noqa: F401  (registration)
-from pipeline.encoders.base import (
+from pipeline.encoders.base import EncoderSpec, FrameEncoder, Preprocessing
+from pipeline.encoders.registry import (
     ENCODERS,
-    EncoderSpec,
-    FrameEncoder,
-    Preprocessing,
     available_encoders,
     build_encoder,
     register_encoder,

@@ -25,7 +25,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from pipeline.encoders.base import EncoderSpec, FrameEncoder, Preprocessing, register_encoder
+from pipeline.encoders.base import EncoderSpec, FrameEncoder, Preprocessing
+from pipeline.encoders.registry import register_encoder
 from pipeline.errors import ConfigError
 
 NAME = "cues"

@@ -20,10 +20,10 @@ from pipeline.encoders.base import (
     FrameEncoder,
     Preprocessing,
     load_state_dict_file,
-    register_encoder,
     weights_file,
 )
 from pipeline.encoders.lite0_net import EfficientNetLite0
+from pipeline.encoders.registry import register_encoder
 from pipeline.errors import CheckpointError, ConfigError
 
 NAME = "efficientnet_lite0"

@@ -6,29 +6,33 @@ with open_video("in.mp4", size=(224, 224)) as reader, VideoWriter(
 ) as writer:
     for frame in reader:
         writer.write(frame.rgb)
+
+The names below load on first use, so importing one module of this package (the atomic
+writes, the locks) does not import PyAV and OpenCV (about 0.2 s).
 """
 
-from pipeline.io.atomic import atomic_output, check_output_dir
-from pipeline.io.base import VideoReader
-from pipeline.io.info import video_info
-from pipeline.io.opencv_reader import OpenCVReader
-from pipeline.io.pyav_reader import PyAVReader
-from pipeline.io.reader import READERS, open_video
-from pipeline.io.sampling import Sampling
-from pipeline.io.types import Frame, VideoInfo
-from pipeline.io.writer import VideoWriter
+from importlib import import_module
 
-__all__ = [
-    "READERS",
-    "Frame",
-    "OpenCVReader",
-    "PyAVReader",
-    "Sampling",
-    "VideoInfo",
-    "VideoReader",
-    "VideoWriter",
-    "atomic_output",
-    "check_output_dir",
-    "open_video",
-    "video_info",
-]
+_HOMES = {
+    "atomic_output": "pipeline.io.atomic",
+    "check_output_dir": "pipeline.io.atomic",
+    "VideoReader": "pipeline.io.base",
+    "video_info": "pipeline.io.info",
+    "OpenCVReader": "pipeline.io.opencv_reader",
+    "PyAVReader": "pipeline.io.pyav_reader",
+    "READERS": "pipeline.io.reader",
+    "open_video": "pipeline.io.reader",
+    "Sampling": "pipeline.core.sampling",
+    "Frame": "pipeline.core.frames",
+    "VideoInfo": "pipeline.core.frames",
+    "VideoWriter": "pipeline.io.writer",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'pipeline.io' has no attribute {name!r}")
+
+
+__all__ = sorted(_HOMES)

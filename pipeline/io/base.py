@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from pipeline.core.frames import Frame, VideoInfo
+from pipeline.core.sampling import KEEP, STOP, Sampler, Sampling
 from pipeline.errors import ConfigError, CorruptVideoError, NotAVideoError, VideoNotFoundError
-from pipeline.io.sampling import KEEP, STOP, Sampler, Sampling
-from pipeline.io.types import Frame, VideoInfo
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from pipeline.io.sampling import Sampling
-from pipeline.io.types import Frame, VideoInfo
+from pipeline.core.frames import Frame, VideoInfo
+from pipeline.core.sampling import Sampling
 
 FRAMES_PER_MESSAGE = 32  # few messages per second of video; the first arrives after ~30 ms
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the folder holding `pipeline`
@@ -198,7 +198,7 @@ def _send_error(out: IO[bytes], error: BaseException) -> None:
 def decode_one(request: DecodeRequest, out: IO[bytes]) -> None:
     """Answer one request: info, the frames in messages, then the end (or the error)."""
     from pipeline.io.reader import open_video
-    from pipeline.streaming import ThreadedIterator, chunked
+    from pipeline.io.streaming import ThreadedIterator, chunked
 
     try:
         reader = open_video(

@@ -34,8 +34,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pipeline.core.frames import Box, CropChange, Frame
 from pipeline.errors import ConfigError
-from pipeline.io.types import Frame
 
 ANALYSIS_SCALE = 2  # the tracker sees frames at twice the encoder's size: bars to ~1/128
 FLAT_TOLERANCE = 24  # 0..255 per channel: cropdetect's default limit
@@ -50,25 +50,6 @@ HYSTERESIS_PX = 2  # analysis pixels
 FRAMING_MODES = ("full", "borders")
 # Part of the feature-cache key of framed features: bump it when the tracker's decisions change.
 FRAMING_VERSION = 2
-
-
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in pixels: left, top, width, height."""
-
-    x: int
-    y: int
-    w: int
-    h: int
-
-    def scaled(self, sx: float, sy: float) -> Box:
-        """The same rectangle in a frame scaled by (sx, sy)."""
-        x0, y0 = round(self.x * sx), round(self.y * sy)
-        x1, y1 = round((self.x + self.w) * sx), round((self.y + self.h) * sy)
-        return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
-
-    def as_list(self) -> list[int]:
-        return [self.x, self.y, self.w, self.h]
 
 
 def parse_roi(text: str) -> Box:
@@ -115,18 +96,6 @@ def decode_size(model_size: tuple[int, int], active: bool) -> tuple[int, int]:
     if not active:
         return model_size
     return model_size[0] * ANALYSIS_SCALE, model_size[1] * ANALYSIS_SCALE
-
-
-@dataclass(frozen=True)
-class CropChange:
-    """From `frame` (source index) on, the encoder sees `box` (source pixels)."""
-
-    frame: int
-    pts_s: float
-    box: Box
-
-    def to_dict(self) -> dict:
-        return {"frame": self.frame, "pts_s": round(self.pts_s, 6), "box": self.box.as_list()}
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 
+from pipeline.core.frames import VideoInfo
 from pipeline.io.reader import open_video
-from pipeline.io.types import VideoInfo
 
 
 def video_info(

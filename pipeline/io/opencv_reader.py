@@ -10,10 +10,10 @@ from fractions import Fraction
 import cv2
 import numpy as np
 
+from pipeline.core.frames import VideoInfo
 from pipeline.errors import CorruptVideoError, VideoNotFoundError
 from pipeline.io.base import VideoReader, check_video_path, is_url
 from pipeline.io.pyav_reader import PyAVReader
-from pipeline.io.types import VideoInfo
 
 
 def _fourcc_name(value: float) -> str:

@@ -12,6 +12,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
+from pipeline.core.frames import VideoInfo
 from pipeline.errors import (
     ConfigError,
     CorruptVideoError,
@@ -20,7 +21,6 @@ from pipeline.errors import (
 )
 from pipeline.io.base import VideoReader, check_video_path, display_rgb, is_url
 from pipeline.io.h264 import slices_in_packet
-from pipeline.io.types import VideoInfo
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 
+from pipeline.core.sampling import Sampling
 from pipeline.errors import ConfigError
 from pipeline.io.base import VideoReader
 from pipeline.io.opencv_reader import OpenCVReader
 from pipeline.io.pyav_reader import PyAVReader
-from pipeline.io.sampling import Sampling
 
 READERS: dict[str, type[VideoReader]] = {"pyav": PyAVReader, "opencv": OpenCVReader}
 

@@ -1,7 +1,7 @@
 """Per-frame gate activity of a streamed LSTM labeler: what the forget, input and output gates do.
 
 A trace is computed beside labeling, chunk by chunk, from the same features and the same carried
-state the labeler uses: `SequenceLabeler._inputs` builds the cell's input (so change cues and
+state the labeler uses: `SequenceLabeler.cell_inputs` builds the cell's input (so change cues and
 projection are the model's own), and `ReadableLSTM` runs the gates from the carried (h, c).
 Row t of a chunk's trace belongs to INPUT position t: the frame the cell read at that step. With a
 look-ahead of d frames the label emitted at input position p is that of frame p - d, but the
@@ -31,40 +31,14 @@ A new video starts with `state=None` (the tracer then forgets its previous forge
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from torch import nn
 
+from pipeline.core.gates import GateTrace
 from pipeline.errors import ConfigError
 from pipeline.models.readable_lstm import ReadableLSTM
-from pipeline.models.sequence import SequenceLabeler
-
-
-@dataclass
-class GateTrace:
-    """One chunk's per-frame gate summaries, row t = the chunk's t-th input frame."""
-
-    forget: np.ndarray  # (T,) mean forget gate over units
-    input: np.ndarray  # (T,) mean input gate
-    output: np.ndarray  # (T,) mean output gate
-    cell_norm: np.ndarray  # (T,) ||C_t||_2 over units
-    cell_change: np.ndarray  # (T,) mean |C_t - C_{t-1}| over units (C before a video: zeros)
-    top_units: np.ndarray  # (T, k) unit ids, largest |f_t - f_{t-1}| first; -1: no previous frame
-    top_forget_delta: np.ndarray  # (T, k) f_t - f_{t-1} of those units
-    last_forget: np.ndarray  # (H,) the chunk's last forget vector: the next chunk's "previous"
-
-    def __len__(self) -> int:
-        return len(self.forget)
-
-    @classmethod
-    def concat(cls, traces: list[GateTrace]) -> GateTrace:
-        """The traces of consecutive chunks as one."""
-        fields = ("forget", "input", "output", "cell_norm", "cell_change", "top_units")
-        fields += ("top_forget_delta",)
-        joined = {k: np.concatenate([getattr(t, k) for t in traces]) for k in fields}
-        return cls(**joined, last_forget=traces[-1].last_forget)
+from pipeline.models.sequence import SequenceLabeler, StreamState
 
 
 def check_gated(model: SequenceLabeler) -> nn.LSTM:
@@ -85,7 +59,7 @@ def check_gated(model: SequenceLabeler) -> nn.LSTM:
 def trace_chunk(
     model: SequenceLabeler,
     feats: torch.Tensor,
-    state_before: dict | None,
+    state_before: StreamState | None,
     previous_forget: np.ndarray | None = None,
     top_k: int = 5,
     layer: int = -1,
@@ -105,25 +79,20 @@ def trace_chunk(
     """
     lstm = check_gated(model)
     cell = cell or ReadableLSTM.from_lstm(lstm)
-    state = state_before or {}
+    state = state_before or StreamState()
     with torch.no_grad():
-        x = model._inputs(feats, state.get("past"))  # (1, T, P): the model's own input path
-        hc = (state["h"], state["c"]) if "h" in state else None  # each (L, 1, H)
-        _, _, gates = cell.run(x, hc)
-        c_before = state["c"][layer, 0] if "c" in state else torch.zeros_like(gates.cell[0, 0, :1])
+        x = model.cell_inputs(feats, state)  # (1, T, P): the model's own input path
+        _, _, gates = cell.run(x, state.recurrent)  # (h, c) each (L, 1, H), or None
 
     def top_layer(t: torch.Tensor) -> np.ndarray:  # (L, 1, T, H) -> (T, H) float64 on the CPU
         return t[layer, 0].double().cpu().numpy()
 
     f, belt = top_layer(gates.forget), top_layer(gates.cell)  # each (T, H)
-    prev = f[:1] if previous_forget is None else np.asarray(previous_forget, np.float64)[None]
-    delta = np.diff(np.concatenate([prev, f]), axis=0)  # (T, H): f_t - f_{t-1}
-    k = min(top_k, f.shape[1])
-    top = np.argsort(-np.abs(delta), axis=1, kind="stable")[:, :k]  # (T, k)
-    top_delta = np.take_along_axis(delta, top, axis=1)  # (T, k)
-    if previous_forget is None:  # the video's first frame has nothing to change from
-        top[0], top_delta[0] = -1, 0.0
-    c_before = c_before.double().cpu().numpy().reshape(1, -1)  # (1, H): C before the chunk
+    if state.c is not None:
+        c_before = state.c[layer, 0].double().cpu().numpy()[None]  # (1, H): C before the chunk
+    else:
+        c_before = np.zeros((1, belt.shape[1]))
+    top, top_delta = _top_forget_changes(f, previous_forget, top_k)
     return GateTrace(
         forget=f.mean(1),
         input=top_layer(gates.input).mean(1),
@@ -134,6 +103,22 @@ def trace_chunk(
         top_forget_delta=top_delta,
         last_forget=f[-1],
     )
+
+
+def _top_forget_changes(
+    forget: np.ndarray, previous_forget: np.ndarray | None, top_k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(T, H) forget gates -> the k units whose gate moved most since the frame before, per
+    frame (T, k), and those signed changes f_t - f_{t-1} (T, k)."""
+    f = forget
+    prev = f[:1] if previous_forget is None else np.asarray(previous_forget, np.float64)[None]
+    delta = np.diff(np.concatenate([prev, f]), axis=0)  # (T, H): f_t - f_{t-1}
+    k = min(top_k, f.shape[1])
+    top = np.argsort(-np.abs(delta), axis=1, kind="stable")[:, :k]  # (T, k)
+    top_delta = np.take_along_axis(delta, top, axis=1)  # (T, k)
+    if previous_forget is None:  # the video's first frame has nothing to change from
+        top[0], top_delta[0] = -1, 0.0
+    return top, top_delta
 
 
 class GateTracer:
@@ -150,9 +135,9 @@ class GateTracer:
         self.cell = ReadableLSTM.from_lstm(check_gated(model))
         self.previous_forget: np.ndarray | None = None
 
-    def __call__(self, feats: torch.Tensor, state_before: dict | None) -> GateTrace:
+    def __call__(self, feats: torch.Tensor, state_before: StreamState | None) -> GateTrace:
         """The chunk's trace; `state_before` is the labeler's state before `model.step` runs."""
-        if not state_before:  # a new video starts: nothing to compare its first frame with
+        if state_before is None:  # a new video starts: nothing to compare its first frame with
             self.previous_forget = None
         trace = trace_chunk(
             self.model, feats, state_before, self.previous_forget, self.top_k, self.layer, self.cell

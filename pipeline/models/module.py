@@ -15,9 +15,9 @@ import torch.nn.functional as F
 from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 
+from pipeline.core.metrics import aggregate
 from pipeline.encoders import build_encoder
-from pipeline.metrics import aggregate
-from pipeline.models.sequence import SequenceLabeler, SequenceSettings
+from pipeline.models.sequence import SequenceLabeler, SequenceSettings, StreamState
 
 IGNORE_INDEX = -1
 
@@ -112,7 +112,7 @@ class FrameLabelerModule(L.LightningModule):
         self.test_f1 = MulticlassF1Score(average="macro", **metric_args)
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
         self._sequences: list[tuple[np.ndarray, np.ndarray]] = []  # per-video (pred, target)
-        self._lanes: dict[str, torch.Tensor] = {}  # stateful windows: each lane's carried state
+        self._lanes = StreamState()  # stateful windows: each lane's carried state
 
     def forward(self, inputs: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """(B, T, D) features, or (B, T, H, W, 3) frames when fine-tuning -> (B, T, C) logits."""
@@ -149,13 +149,13 @@ class FrameLabelerModule(L.LightningModule):
         )
 
     def on_train_epoch_start(self) -> None:
-        self._lanes = {}
+        self._lanes = StreamState()
 
     def _lane_step(self, batch: dict) -> torch.Tensor:
         """Stateful truncated backprop (`data.stateful`): the lanes' state is carried from the
         previous batch, detached, so gradients stop at the window's edge but memory does not."""
         logits, after = self.model.train_window(batch["inputs"], self._lanes, batch["reset"])
-        self._lanes = {k: v.detach() for k, v in after.items()}
+        self._lanes = after.detached()
         return self._loss(logits, batch["labels"])
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:

@@ -11,6 +11,7 @@ end of a video the last frame is repeated; `finish` does the same for a stream.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 
@@ -21,9 +22,33 @@ from torch import nn
 from pipeline.errors import ConfigError
 from pipeline.models.gate_init import GATE_INITS, init_gates
 
-# Carried between chunks: "h" (and "c" for an LSTM) (layers * directions, B, H); "past"
-# (B, history, D) for the change cues; "last" (B, 1, D) and "seen" (frames read) for look-ahead.
-State = dict[str, torch.Tensor]
+
+@dataclass(frozen=True)
+class StreamState:
+    """What a causal model carries from one chunk of a stream to the next (`step`), and from
+    one training window of a lane to the next (`train_window`). The empty state starts a video."""
+
+    h: torch.Tensor | None = None  # (layers * directions, B, H) hidden state
+    c: torch.Tensor | None = None  # (layers * directions, B, H) cell state: LSTM only
+    past: torch.Tensor | None = None  # (B, history, D) the frames before, for the change cues
+    last: torch.Tensor | None = None  # (B, 1, D) the last frame read: look-ahead repeats it
+    seen: int = 0  # frames read so far: look-ahead drops the outputs before frame 0
+
+    @property
+    def recurrent(self) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None:
+        """The state as `nn.LSTM` / `nn.GRU` / `nn.RNN` take it (None: zeros)."""
+        if self.h is None:
+            return None
+        return self.h if self.c is None else (self.h, self.c)
+
+    def detached(self) -> StreamState:
+        """The same values cut from the graph (the next window's gradients stop here)."""
+        tensors = ("h", "c", "past", "last")
+        values = {k: getattr(self, k) for k in tensors if getattr(self, k) is not None}
+        return dataclasses.replace(self, **{k: v.detach() for k, v in values.items()})
+
+
+State = StreamState  # the name older code imports
 CELLS: dict[str, type[nn.RNNBase]] = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 
 
@@ -213,18 +238,20 @@ class SequenceLabeler(nn.Module):
             ]
         return torch.cat(out, -1)  # (B, T, P + lags * groups)
 
-    def _core(self, x: torch.Tensor, state: State) -> tuple[torch.Tensor, State]:
+    def cell_inputs(self, feats: torch.Tensor, state: StreamState | None = None) -> torch.Tensor:
+        """(B, T, D) features of a chunk -> (B, T, P) what the recurrent cell reads (features
+        and change cues), with the frames before the chunk taken from `state`. The gate trace
+        reads it too, so it sees exactly the labeler's input."""
+        return self._inputs(feats, None if state is None else state.past)
+
+    def _core(self, x: torch.Tensor, state: StreamState) -> tuple[torch.Tensor, StreamState]:
         """(B, T, P) -> (B, T, C) logits and the recurrent state after the last step."""
         if not self.memory:
-            return self.head(self.core(x)), {}
-        if "h" not in state:
-            carried = None
-        else:
-            carried = (state["h"], state["c"]) if "c" in state else state["h"]
-        out, new = self.core(x, carried)  # (B, T, H)
+            return self.head(self.core(x)), StreamState()
+        out, new = self.core(x, state.recurrent)  # (B, T, H)
         if isinstance(new, tuple):
-            return self.head(out), {"h": new[0], "c": new[1]}
-        return self.head(out), {"h": new}
+            return self.head(out), StreamState(h=new[0], c=new[1])
+        return self.head(out), StreamState(h=new)
 
     def _extended(self, feats: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
         """(B, T, D) -> (B, T + lookahead, D): each video's last frame repeated past its end."""
@@ -250,31 +277,34 @@ class SequenceLabeler(nn.Module):
             out, _ = self.core(packed)
             out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=steps)
             return self.head(out)
-        logits, _ = self._core(x, {})  # (B, T + d, C)
+        logits, _ = self._core(x, StreamState())  # (B, T + d, C)
         return logits[:, self.lookahead : self.lookahead + steps]
 
-    def step(self, feats: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def step(
+        self, feats: torch.Tensor, state: StreamState | None = None
+    ) -> tuple[torch.Tensor, StreamState]:
         """One chunk of a stream: (B, T, D) features and the carried state -> the logits of the
         frames whose label is now final, (B, T', C), and the state after the chunk. With
         look-ahead d the first d frames of a stream are held back until later ones arrive."""
         if self.bidirectional:
             raise RuntimeError("a bidirectional model sees the future and cannot be streamed")
-        state = state or {}
-        x = self._inputs(feats, state.get("past"))  # (B, T, P)
-        logits, carried = self._core(x, state)  # (B, T, C)
+        state = state or StreamState()
+        logits, carried = self._core(self.cell_inputs(feats, state), state)  # (B, T, C)
+        past = last = None
         if self.history:  # the last `history` frames, for the next chunk's change cues
-            past = state.get("past", feats[:, :1].expand(-1, self.history, -1))
-            carried["past"] = torch.cat([past, feats], 1)[:, -self.history :]
+            before = (
+                state.past if state.past is not None else feats[:, :1].expand(-1, self.history, -1)
+            )
+            past = torch.cat([before, feats], 1)[:, -self.history :]
         if self.lookahead:
-            seen = int(state["seen"]) if "seen" in state else 0
-            logits = logits[:, max(0, self.lookahead - seen) :]  # outputs before frame 0 dropped
-            carried["last"] = feats[:, -1:]
-            carried["seen"] = torch.tensor(seen + feats.shape[1])
-        return logits, carried
+            logits = logits[:, max(0, self.lookahead - state.seen) :]  # outputs before frame 0
+            last = feats[:, -1:]
+        seen = state.seen + feats.shape[1]
+        return logits, dataclasses.replace(carried, past=past, last=last, seen=seen)
 
     def train_window(
-        self, feats: torch.Tensor, state: State, reset: torch.Tensor
-    ) -> tuple[torch.Tensor, State]:
+        self, feats: torch.Tensor, state: StreamState, reset: torch.Tensor
+    ) -> tuple[torch.Tensor, StreamState]:
         """Stateful truncated backprop (`pipeline.data.lanes`): (B, T, D) the next window of
         each lane, the state carried from the lane's previous window and `reset` (B,) True where
         a new video starts -> (B, T, C) logits aligned with the frames and the state after the
@@ -284,24 +314,29 @@ class SequenceLabeler(nn.Module):
             raise ConfigError(
                 "data.stateful needs a causal model without look-ahead (model.lookahead: 0)"
             )
-        keep = (~reset).to(feats.dtype)  # (B,)
-        carried = {k: state[k] * keep[None, :, None] for k in ("h", "c") if k in state}
-        past = state.get("past")
+        keep = (~reset).to(feats.dtype)[None, :, None]  # (1, B, 1)
+        carried = StreamState(
+            h=None if state.h is None else state.h * keep,
+            c=None if state.c is None else state.c * keep,
+        )
+        past = state.past
         if past is not None:  # a row that resets reads its own first frame as the past
             first = feats[:, :1].expand(-1, self.history, -1)
             past = torch.where(reset[:, None, None], first, past)
         logits, after = self._core(self._inputs(feats, past), carried)  # (B, T, C)
         if self.history:
             before = past if past is not None else feats[:, :1].expand(-1, self.history, -1)
-            after["past"] = torch.cat([before, feats], 1)[:, -self.history :]
+            after = dataclasses.replace(
+                after, past=torch.cat([before, feats], 1)[:, -self.history :]
+            )
         return logits, after
 
-    def finish(self, state: State | None) -> torch.Tensor:
+    def finish(self, state: StreamState | None) -> torch.Tensor:
         """The end of a stream: (B, T', C) logits of the frames still held back by look-ahead
         (the last frame repeated, as `forward` does). Empty without look-ahead."""
-        if not self.lookahead or not state or "last" not in state:
+        if not self.lookahead or state is None or state.last is None:
             return torch.zeros(1, 0, self.head.out_features)
-        tail = state["last"].expand(-1, self.lookahead, -1)  # (B, d, D)
+        tail = state.last.expand(-1, self.lookahead, -1)  # (B, d, D)
         logits, _ = self.step(tail, state)
-        held = min(self.lookahead, int(state["seen"]))  # a stream shorter than d holds fewer
+        held = min(self.lookahead, state.seen)  # a stream shorter than d holds fewer
         return logits[:, logits.shape[1] - held :]

@@ -11,10 +11,11 @@ transition (a label change). The EDL is the same timeline through OTIO's `cmx_36
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.track import SegmentRow
 from pipeline.errors import ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.writer import Chapter
@@ -47,30 +48,29 @@ def _media_reference(otio: Any, source: str | os.PathLike[str] | None, name: str
     return otio.schema.ExternalReference(target_url=url, available_range=span)
 
 
-def _clip(otio: Any, seg: Mapping[str, Any], fps: float, reference: Any) -> Any:
-    start, end = int(seg["start_frame"]), int(seg["end_frame"])
+def _clip(otio: Any, seg: SegmentRow, fps: float, reference: Any) -> Any:
+    start, end = seg.start_frame, seg.end_frame
     rt = otio.opentime.RationalTime
     clip = otio.schema.Clip(
-        name=str(seg["label"]),
+        name=seg.label,
         media_reference=reference,
         source_range=otio.opentime.TimeRange(rt(start, fps), rt(end - start, fps)),
     )
-    conf = seg.get("mean_confidence")
     clip.metadata["framelabel"] = {
-        "label": str(seg["label"]),
-        "mean_confidence": None if conf is None else round(float(conf), 6),
+        "label": seg.label,
+        "mean_confidence": round(seg.mean_confidence, 6),
         "start_frame": start,
         "end_frame": end,
     }
     return clip
 
 
-def _transition_markers(otio: Any, segments: Sequence[Mapping[str, Any]], fps: float) -> list:
+def _transition_markers(otio: Any, segments: Sequence[SegmentRow], fps: float) -> list:
     """A zero-length marker at each label change, in track time (the first clip starts at 0)."""
-    first = int(segments[0]["start_frame"])
+    first = int(segments[0].start_frame)
     markers = []
     for prev, seg in zip(segments, segments[1:], strict=False):
-        at = otio.opentime.RationalTime(int(seg["start_frame"]) - first, fps)
+        at = otio.opentime.RationalTime(seg.start_frame - first, fps)
         marker = otio.schema.Marker(
             name=f"{prev['label']} -> {seg['label']}",
             marked_range=otio.opentime.TimeRange(at, otio.opentime.RationalTime(0, fps)),
@@ -81,7 +81,7 @@ def _transition_markers(otio: Any, segments: Sequence[Mapping[str, Any]], fps: f
 
 
 def timeline_from_segments(
-    segments: Sequence[Mapping[str, Any]],
+    segments: Sequence[SegmentRow],
     source: str | os.PathLike[str] | None,
     fps: float,
     name: str = "framelabel",
@@ -94,7 +94,7 @@ def timeline_from_segments(
     if not segments:
         return timeline
     rt = otio.opentime.RationalTime
-    first, last = int(segments[0]["start_frame"]), int(segments[-1]["end_frame"])
+    first, last = int(segments[0].start_frame), int(segments[-1].end_frame)
     span = otio.opentime.TimeRange(rt(first, fps), rt(last - first, fps))
     reference = _media_reference(otio, source, name, span)
     for seg in segments:
@@ -113,7 +113,7 @@ def _write_with_adapter(path: Path, timeline: Any, adapter: str, overwrite: bool
 
 def write_otio(
     path: str | os.PathLike[str],
-    segments: Sequence[Mapping[str, Any]],
+    segments: Sequence[SegmentRow],
     source: str | os.PathLike[str] | None,
     fps: float,
     *,
@@ -127,7 +127,7 @@ def write_otio(
 
 def write_edl(
     path: str | os.PathLike[str],
-    segments: Sequence[Mapping[str, Any]],
+    segments: Sequence[SegmentRow],
     source: str | os.PathLike[str] | None,
     fps: float,
     *,
@@ -148,7 +148,7 @@ def write_edl(
 
 
 def chapters_from_segments(
-    segments: Sequence[Mapping[str, Any]], min_length_s: float = MIN_CHAPTER_S
+    segments: Sequence[SegmentRow], min_length_s: float = MIN_CHAPTER_S
 ) -> list[Chapter]:
     """One chapter per segment at least `min_length_s` long, titled with its label.
 
@@ -156,13 +156,13 @@ def chapters_from_segments(
     before it (the first chapter also takes any short segments before it). Times are the
     segments' `start_s`/`end_s`, so pass segments on the clock of the video that gets them.
     """
-    long_ones = [s for s in segments if float(s["end_s"]) - float(s["start_s"]) >= min_length_s]
+    long_ones = [s for s in segments if s.end_s - s.start_s >= min_length_s]
     if not segments or not long_ones:
         return []
     chapters = []
     for i, seg in enumerate(long_ones):
-        start = float(segments[0]["start_s"]) if i == 0 else float(seg["start_s"])
+        start = float(segments[0].start_s) if i == 0 else seg.start_s
         nxt = long_ones[i + 1] if i + 1 < len(long_ones) else None
-        end = float(nxt["start_s"]) if nxt is not None else float(segments[-1]["end_s"])
+        end = nxt.start_s if nxt is not None else float(segments[-1].end_s)
         chapters.append(Chapter(start, end, f"{seg['label']} {float(seg['start_s']):.1f}s"))
     return chapters

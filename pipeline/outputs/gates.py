@@ -22,16 +22,14 @@ import csv
 import os
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 import numpy as np
 
+from pipeline.core.gates import MEAN_COLUMNS, GateTrace
 from pipeline.io.atomic import atomic_output
 
-if TYPE_CHECKING:  # the writer needs only the trace's arrays, not torch
-    from pipeline.models.gate_trace import GateTrace
-
-GATE_COLUMNS = ("frame", "pts_s", "forget", "input", "output", "cell_norm")
+GATE_COLUMNS = ("frame", "pts_s", *MEAN_COLUMNS)
 EXTRA_COLUMNS = ("cell_change", "top_units", "top_forget_delta")
 _DECIMALS = 6
 
@@ -99,9 +97,11 @@ def write_gates_csv(
     return Path(path)
 
 
-def read_gates_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
-    """A gates.csv as arrays: the six fixed columns and `cell_change` (T,), `top_units` (T, k) int (-1 where a row
-    lists fewer units) and `top_forget_delta` (T, k) float (NaN there)."""
+def read_gates_csv(path: str | os.PathLike[str]) -> GateTrace:
+    """A gates.csv as the `GateTrace` it was written from, with its `frames` and `pts_s`:
+    `top_units` (T, k) is -1 and `top_forget_delta` NaN where a row lists fewer units; a
+    file without the extra columns reads NaN for `cell_change`. ValueError when the header
+    or a row is not this format's."""
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         if tuple(reader.fieldnames or ())[: len(GATE_COLUMNS)] != GATE_COLUMNS:
@@ -109,17 +109,20 @@ def read_gates_csv(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
                 f"{path}: header {reader.fieldnames} does not start with {','.join(GATE_COLUMNS)}"
             )
         rows = list(reader)
-    out: dict[str, np.ndarray] = {
-        "frame": np.array([int(r["frame"]) for r in rows], dtype=np.int64),
-        **{c: np.array([float(r[c]) for r in rows]) for c in GATE_COLUMNS[1:]},
-        "cell_change": np.array([float(r.get("cell_change") or "nan") for r in rows]),
-    }
-    units = [[int(u) for u in r.get("top_units", "").split(";") if u] for r in rows]
-    deltas = [[float(v) for v in r.get("top_forget_delta", "").split(";") if v] for r in rows]
+    columns = {c: np.array([float(r[c]) for r in rows]) for c in GATE_COLUMNS[1:]}
+    units = [[int(u) for u in (r.get("top_units") or "").split(";") if u] for r in rows]
+    deltas = [[float(v) for v in (r.get("top_forget_delta") or "").split(";") if v] for r in rows]
     k = max((len(u) for u in units), default=0)
-    out["top_units"] = np.full((len(rows), k), -1, dtype=np.int64)
-    out["top_forget_delta"] = np.full((len(rows), k), np.nan)
+    top_units = np.full((len(rows), k), -1, dtype=np.int64)
+    top_delta = np.full((len(rows), k), np.nan)
     for t, (u, v) in enumerate(zip(units, deltas, strict=True)):
-        out["top_units"][t, : len(u)] = u
-        out["top_forget_delta"][t, : len(v)] = v
-    return out
+        top_units[t, : len(u)] = u
+        top_delta[t, : len(v)] = v
+    return GateTrace(
+        **{name: columns[name] for name in MEAN_COLUMNS},
+        cell_change=np.array([float(r.get("cell_change") or "nan") for r in rows]),
+        top_units=top_units,
+        top_forget_delta=top_delta,
+        frames=np.array([int(r["frame"]) for r in rows], dtype=np.int64),
+        pts_s=columns["pts_s"],
+    )

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
+from pipeline.core.track import SegmentRow
 from pipeline.io.atomic import atomic_output
 
 
@@ -31,14 +31,14 @@ def cue_text(label: str, mean_confidence: float) -> str:
     return f"{one_line} ({percent}%)"
 
 
-def _cues(table: Sequence[dict[str, Any]]) -> Iterator[tuple[int, int, str]]:
+def _cues(table: Sequence[SegmentRow]) -> Iterator[tuple[int, int, str]]:
     """(start_ms, end_ms, text) per segment: ms rounded, clamped >= 0, ordered, >= 1 ms long."""
     prev_end_ms = 0
     for row in table:
-        start_ms = max(round(float(row["start_s"]) * 1000.0), prev_end_ms)
-        end_ms = max(round(float(row["end_s"]) * 1000.0), start_ms + 1)
+        start_ms = max(round(float(row.start_s) * 1000.0), prev_end_ms)
+        end_ms = max(round(float(row.end_s) * 1000.0), start_ms + 1)
         prev_end_ms = end_ms
-        yield start_ms, end_ms, cue_text(row["label"], row["mean_confidence"])
+        yield start_ms, end_ms, cue_text(row.label, row.mean_confidence)
 
 
 def _escape_vtt(text: str) -> str:
@@ -47,7 +47,7 @@ def _escape_vtt(text: str) -> str:
 
 
 def write_vtt(
-    path: str | os.PathLike[str], table: Sequence[dict[str, Any]], *, overwrite: bool = False
+    path: str | os.PathLike[str], table: Sequence[SegmentRow], *, overwrite: bool = False
 ) -> Path:
     """Write a WebVTT file (`WEBVTT` header, `00:00:01.040 --> 00:00:02.000` cues). Returns path."""
     with atomic_output(path, overwrite=overwrite, mode="w") as fh:
@@ -59,7 +59,7 @@ def write_vtt(
 
 
 def write_srt(
-    path: str | os.PathLike[str], table: Sequence[dict[str, Any]], *, overwrite: bool = False
+    path: str | os.PathLike[str], table: Sequence[SegmentRow], *, overwrite: bool = False
 ) -> Path:
     """Write a SubRip file (1-based cue numbers, `00:00:01,040 --> 00:00:02,000`). Returns path."""
     with atomic_output(path, overwrite=overwrite, mode="w") as fh:

@@ -7,7 +7,7 @@
 Modules follow the data: `data` (load an output folder into dataclasses), `truth` (read and
 score ground truth), `review` (what deserves a look), `traces` (downsampling), `thumbnails`,
 `payload` (the page's JSON), `sections` / `page` / `index` (HTML), `handoff` (.otio/.edl,
-chapters), `build` (the two entry points), `cli` (`framelabel report`).
+chapters), `build` (the two entry points). The command is `pipeline.commands.report`.
 """
 
 from pipeline.report.build import ReportOptions, write_report, write_reports

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from pipeline.errors import VideoNotFoundError
 from pipeline.io.atomic import atomic_output
-from pipeline.report.data import LabelledVideo, find_names, load_video
+from pipeline.outputs.layout import INDEX_NAME, REPORT_SUFFIX, find_names
+from pipeline.report.data import LabelledVideo, load_video
+from pipeline.report.index import write_index
 from pipeline.report.model_card import model_card
 from pipeline.report.page import PageParts, render_page
 from pipeline.report.payload import build_payload
@@ -27,12 +29,9 @@ from pipeline.report.sections import (
     truth_html,
 )
 from pipeline.report.thumbnails import THUMB_WIDTH, thumbnails
-from pipeline.report.truth import DEFAULT_TOLERANCE, TruthScores, truth_scores
+from pipeline.report.truth import DEFAULT_TOLERANCE, TruthScores, VideoReport, truth_scores
 
 log = logging.getLogger(__name__)
-
-REPORT_SUFFIX = ".report.html"
-INDEX_NAME = "index.html"
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,6 @@ class ReportOptions:
     boundary_classes: tuple[str, ...] | None = None  # None: all but the commonest true class
     tolerance: int = DEFAULT_TOLERANCE
     thumb_width: int = THUMB_WIDTH
-
-
-@dataclass(frozen=True)
-class VideoReport:
-    """One video's loaded outputs, its scores and the page written for it."""
-
-    video: LabelledVideo
-    truth: TruthScores | None
-    page: Path
 
 
 def check_out_dir(out_dir: Path) -> Path:
@@ -71,7 +61,7 @@ def _thumbs(video: LabelledVideo, items: list[ReviewItem], width: int) -> dict[i
     """{track row: data URI}: frames from the source when found, else the annotated video."""
     media = video.media
     if media.source is not None:
-        by_frame = {int(video.track.frames[it.thumb_row]): it.thumb_row for it in items}
+        by_frame = {int(video.track.frame_indices[it.thumb_row]): it.thumb_row for it in items}
         found = thumbnails(media.source, by_frame, width)
         return {by_frame[f]: uri for f, uri in found.items()}
     if media.kind == "annotated" and media.player is not None:
@@ -132,8 +122,6 @@ def write_reports(
     out_dir: Path, gt: Path | None = None, options: ReportOptions | None = None
 ) -> list[Path]:
     """A page per labelled video in `out_dir`, then OUT_DIR/index.html; returns every path."""
-    from pipeline.report.index import write_index
-
     out_dir = check_out_dir(out_dir)
     options = options or ReportOptions()
     reports = [report_video(out_dir, n, gt, options) for n in labelled_names(out_dir)]

@@ -11,8 +11,6 @@ plays row i at its pts.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import math
 from dataclasses import dataclass
@@ -21,53 +19,23 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.core.gates import GateTrace
+from pipeline.core.track import LabelTrack, SegmentRow
 from pipeline.data.annotations import VIDEO_EXTENSIONS
-from pipeline.errors import AnnotationError, FramelabelError, VideoNotFoundError
-from pipeline.outputs.tracks import segment_table
+from pipeline.errors import FramelabelError, VideoNotFoundError
+from pipeline.outputs.gates import read_gates_csv
+from pipeline.outputs.layout import (
+    ANNOTATED_SUFFIX,
+    GATES_SUFFIX,
+    LABELS_SUFFIX,
+    METRICS_SUFFIX,
+    SEGMENTS_SUFFIX,
+)
+from pipeline.outputs.metrics import read_metrics_json
+from pipeline.outputs.segments_json import SegmentsMeta, read_segments_json
+from pipeline.outputs.tracks import read_labels_csv, segment_table
 
 log = logging.getLogger(__name__)
-
-LABELS_SUFFIX = ".labels.csv"
-SEGMENTS_SUFFIX = ".segments.json"
-GATES_SUFFIX = ".gates.csv"
-METRICS_SUFFIX = ".metrics.json"
-ANNOTATED_SUFFIX = ".annotated.mp4"
-GATE_COLUMNS = ("frame", "pts_s", "forget", "input", "output", "cell_norm")
-
-
-@dataclass(frozen=True)
-class LabelTrack:
-    """The per-frame track: row t is the t-th labelled frame."""
-
-    frames: np.ndarray  # (T,) int64 source frame numbers (sampling skips numbers)
-    pts_s: np.ndarray  # (T,) float64 source pts in seconds
-    labels: np.ndarray  # (T,) int64 class ids of the written label
-    confidence: np.ndarray  # (T,) float64 probability of the written label
-    probs: np.ndarray  # (T, C) float64
-
-    def __len__(self) -> int:
-        return len(self.frames)
-
-
-@dataclass(frozen=True)
-class SegmentRecord:
-    """One row of NAME.segments.json (end exclusive), plus its rows in the track."""
-
-    start_frame: int
-    end_frame: int
-    start_s: float
-    end_s: float
-    label: str
-    mean_confidence: float
-    rows: tuple[int, int]  # [first row, end row) of the track
-
-
-@dataclass(frozen=True)
-class GateTrace:
-    """The LSTM's mean gate activations and cell-state norm, one row per labelled frame."""
-
-    frames: np.ndarray  # (G,) int64
-    values: dict[str, np.ndarray]  # "forget", "input", "output", "cell_norm" -> (G,) float64
 
 
 @dataclass(frozen=True)
@@ -89,111 +57,36 @@ class LabelledVideo:
     name: str
     out_dir: Path
     classes: list[str]
-    meta: dict[str, Any]
-    track: LabelTrack
-    segments: list[SegmentRecord]
+    meta: SegmentsMeta
+    track: LabelTrack  # read from labels.csv: `labels` are the written ones
+    segments: list[SegmentRow]
     gates: GateTrace | None
     media: Media
     metrics_json: dict[str, Any] | None
 
 
-def find_names(out_dir: Path) -> list[str]:
-    """Names of the labelled videos in `out_dir` (each has NAME.labels.csv), sorted."""
-    return sorted(p.name[: -len(LABELS_SUFFIX)] for p in out_dir.glob(f"*{LABELS_SUFFIX}"))
-
-
-def _labels_header(header: list[str], path: Path) -> list[str]:
-    """Class names from the `p_<class>` columns; AnnotationError when the header is not ours."""
-    if header[:4] != ["frame", "pts_s", "label", "confidence"] or len(header) < 5:
-        raise AnnotationError(
-            f"{path}:1: header {header[:5]} is not a labels.csv written by `framelabel label` "
-            "(expected frame,pts_s,label,confidence,p_<class>...); re-run framelabel label"
-        )
-    return [column[2:] for column in header[4:]]
-
-
-def read_label_track(path: Path, classes: list[str] | None = None) -> tuple[LabelTrack, list[str]]:
-    """The track in NAME.labels.csv and its class names (those of `classes` when given)."""
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        names = _labels_header(next(reader, []), path)
-        rows = list(reader)
-    if classes and list(classes) != names:
-        raise AnnotationError(
-            f"{path}: columns name the classes {names} but segments.json lists {list(classes)}; "
-            "the two files come from different runs. Re-run framelabel label with --overwrite"
-        )
-    classes = list(classes or names)
-    lookup = {name: i for i, name in enumerate(classes)}
-    try:
-        frames = np.array([int(r[0]) for r in rows], dtype=np.int64)
-        numbers = np.array([[float(v) for v in (r[1], r[3], *r[4:])] for r in rows])
-        labels = np.array([lookup[r[2]] for r in rows], dtype=np.int64)
-    except (ValueError, KeyError, IndexError) as exc:
-        raise AnnotationError(
-            f"{path}: a row is not frame,pts_s,label,confidence,p_<class>... with a known "
-            f"class ({exc!r}); re-run framelabel label to rewrite it"
-        ) from exc
-    numbers = numbers.reshape(len(rows), 2 + len(names))  # (T, 2 + C)
-    track = LabelTrack(frames, numbers[:, 0], labels, numbers[:, 1], numbers[:, 2:])
-    return track, classes
-
-
 def read_gates(path: Path) -> GateTrace | None:
-    """NAME.gates.csv (`frame,pts_s,forget,input,output,cell_norm[,...]`), None when absent."""
-    if not path.is_file():
-        return None
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = [h.strip() for h in next(reader, [])]
-        if tuple(header[: len(GATE_COLUMNS)]) != GATE_COLUMNS:
-            log.warning(
-                "%s: header %s is not %s; gate panel left empty", path, header, GATE_COLUMNS
-            )
-            return None
-        try:
-            table = np.array([[float(v) for v in r[: len(GATE_COLUMNS)]] for r in reader if r])
-        except ValueError as exc:
-            log.warning("%s: unreadable row (%s); gate panel left empty", path, exc)
-            return None
-    table = table.reshape(-1, len(GATE_COLUMNS))  # (G, 6)
-    values = {name: table[:, i + 2] for i, name in enumerate(GATE_COLUMNS[2:])}
-    return GateTrace(table[:, 0].astype(np.int64), values)
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
+    """NAME.gates.csv (pipeline.outputs.gates), None when absent; an unreadable file leaves
+    the gate panel empty with a warning rather than failing the page."""
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise AnnotationError(
-            f"{path} is not valid JSON ({exc}); re-run framelabel label to rewrite it"
-        ) from exc
+        return read_gates_csv(path)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("%s: %s; gate panel left empty", path, exc)
+        return None
 
 
-def _segment_dicts(doc: dict[str, Any] | None, track: LabelTrack, classes: list[str]) -> list:
-    """Segments from segments.json, or rebuilt from the track the way `label` builds them."""
-    if doc is not None and isinstance(doc.get("segments"), list):
-        return doc["segments"]
-    return segment_table(track.frames, track.pts_s, track.probs, track.labels, classes)
-
-
-def segment_records(rows: list[dict[str, Any]], track: LabelTrack) -> list[SegmentRecord]:
-    """Typed segments with the track rows they cover (found by frame number)."""
-    starts = np.searchsorted(track.frames, [int(r["start_frame"]) for r in rows])
-    ends = np.searchsorted(track.frames, [int(r["end_frame"]) for r in rows])
+def segment_rows(stored: list[dict] | None, track: LabelTrack) -> list[SegmentRow]:
+    """Segments from segments.json with the track rows they cover (found by frame number), or
+    rebuilt from the track the way `label` builds them when the file has none."""
+    if stored is None:
+        return segment_table(track)
+    starts = np.searchsorted(track.frame_indices, [int(r["start_frame"]) for r in stored])
+    ends = np.searchsorted(track.frame_indices, [int(r["end_frame"]) for r in stored])
     return [
-        SegmentRecord(
-            int(r["start_frame"]),
-            int(r["end_frame"]),
-            float(r["start_s"]),
-            float(r["end_s"]),
-            str(r["label"]),
-            float(r["mean_confidence"]),
-            (int(a), int(b)),
-        )
-        for r, a, b in zip(rows, starts, ends, strict=True)
+        SegmentRow.from_dict(r, (int(a), int(b)))
+        for r, a, b in zip(stored, starts, ends, strict=True)
     ]
 
 
@@ -201,15 +94,15 @@ def frame_step_s(track: LabelTrack) -> float | None:
     """Source seconds per frame number: median pts step / frame step (robust to sampling)."""
     if len(track) < 2:
         return None
-    d_frames, d_times = np.diff(track.frames), np.diff(track.pts_s)
+    d_frames, d_times = np.diff(track.frame_indices), np.diff(track.pts_s)
     ok = (d_frames > 0) & (d_times > 0)
     return float(np.median(d_times[ok] / d_frames[ok])) if ok.any() else None
 
 
-def find_source(out_dir: Path, name: str, meta: dict[str, Any], videos: Path | None) -> Path | None:
+def find_source(out_dir: Path, name: str, meta: SegmentsMeta, videos: Path | None) -> Path | None:
     """The source video: meta "source" (absolute or relative to OUT_DIR), else NAME.<video
     extension> in OUT_DIR, in `videos` or in `videos`/videos/."""
-    stored = meta.get("source")
+    stored = meta.source
     if isinstance(stored, str) and stored:
         path = Path(stored) if Path(stored).is_absolute() else out_dir / stored
         if path.is_file():
@@ -269,10 +162,12 @@ def load_video(out_dir: Path, name: str, videos: Path | None = None) -> Labelled
             f"{labels_path} does not exist; expected the labels.csv that `framelabel label "
             f"--out {out_dir}` writes for {name!r}. Label the video first."
         )
-    doc = _read_json(out_dir / f"{name}{SEGMENTS_SUFFIX}")
-    meta = {k: v for k, v in (doc or {}).items() if k != "segments"}
-    track, classes = read_label_track(labels_path, meta.get("classes") or None)
-    segments = segment_records(_segment_dicts(doc, track, classes), track)
+    meta, stored = SegmentsMeta(video=name), None
+    if (out_dir / f"{name}{SEGMENTS_SUFFIX}").is_file():
+        meta, stored = read_segments_json(out_dir / f"{name}{SEGMENTS_SUFFIX}")
+    track = read_labels_csv(labels_path, meta.classes or None)
+    classes = list(track.class_names)
+    segments = segment_rows(stored, track)
     source = find_source(out_dir, name, meta, videos)
     return LabelledVideo(
         name=name,
@@ -283,7 +178,7 @@ def load_video(out_dir: Path, name: str, videos: Path | None = None) -> Labelled
         segments=segments,
         gates=read_gates(out_dir / f"{name}{GATES_SUFFIX}"),
         media=media_for(out_dir, name, track, source),
-        metrics_json=_read_json(out_dir / f"{name}{METRICS_SUFFIX}"),
+        metrics_json=read_metrics_json(out_dir / f"{name}{METRICS_SUFFIX}"),
     )
 
 

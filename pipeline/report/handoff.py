@@ -4,10 +4,11 @@ in NAME.annotated.mp4. Thin glue between the loaded outputs and `pipeline.output
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
-from typing import Any
 
+from pipeline.core.track import SegmentRow
 from pipeline.errors import ConfigError
 from pipeline.io.writer import add_chapters
 from pipeline.outputs.editorial import chapters_from_segments, write_edl, write_otio
@@ -17,28 +18,16 @@ from pipeline.report.payload import row_time
 log = logging.getLogger(__name__)
 
 
-def segment_dicts(video: LabelledVideo) -> list[dict[str, Any]]:
-    """The segments as `segment_table` rows (source frames and seconds)."""
-    return [
-        {
-            "start_frame": s.start_frame,
-            "end_frame": s.end_frame,
-            "start_s": s.start_s,
-            "end_s": s.end_s,
-            "label": s.label,
-            "mean_confidence": s.mean_confidence,
-        }
-        for s in video.segments
-    ]
-
-
-def player_segments(video: LabelledVideo) -> list[dict[str, Any]]:
+def player_segments(video: LabelledVideo) -> list[SegmentRow]:
     """The segments with `start_s`/`end_s` on the annotated video's clock (for its chapters)."""
-    rows = segment_dicts(video)
-    for row, seg in zip(rows, video.segments, strict=True):
-        row["start_s"] = row_time(video.media, seg.rows[0])
-        row["end_s"] = row_time(video.media, seg.rows[1])
-    return rows
+    return [
+        dataclasses.replace(
+            seg,
+            start_s=row_time(video.media, seg.rows[0]),
+            end_s=row_time(video.media, seg.rows[1]),
+        )
+        for seg in video.segments
+    ]
 
 
 def write_timelines(video: LabelledVideo) -> list[Path]:
@@ -51,7 +40,7 @@ def write_timelines(video: LabelledVideo) -> list[Path]:
             video.name,
         )
     fps = media.source_fps or 25.0
-    segments = segment_dicts(video)
+    segments = video.segments
     out = [write_otio(video.out_dir / f"{video.name}.otio", segments, media.source, fps)]
     try:
         out.append(write_edl(video.out_dir / f"{video.name}.edl", segments, media.source, fps))

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pipeline.io.atomic import atomic_output
 from pipeline.report.page import asset, relative_url
 from pipeline.report.sections import fmt_num, fmt_time, share_bar
-
-if TYPE_CHECKING:
-    from pipeline.report.build import VideoReport
+from pipeline.report.truth import VideoReport
 
 METRIC_COLUMNS = (
     ("frame acc", "frame_accuracy", 3),

@@ -13,6 +13,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from pipeline.outputs.segments_json import SegmentsMeta
+
 log = logging.getLogger(__name__)
 
 NOT_STORED = "not stored in segments.json (written by an older framelabel label)"
@@ -31,7 +33,7 @@ def _checkpoint_fields(path: str | None) -> dict[str, str]:
     """Encoder, input size, sequence model settings from the checkpoint, when readable."""
     if not path or not Path(path).is_file():
         return {}
-    import torch  # only torch: pipeline.checkpoint would also import every encoder
+    import torch  # only torch: pipeline.checkpoint.load would also import every encoder
 
     try:  # a checkpoint is untrusted input: tensors and plain types only
         hp = torch.load(path, map_location="cpu", weights_only=True).get("hyper_parameters", {})
@@ -53,24 +55,23 @@ def _checkpoint_fields(path: str | None) -> dict[str, str]:
     return fields
 
 
-def model_card(meta: dict[str, Any]) -> list[tuple[str, str]]:
+def model_card(meta: SegmentsMeta) -> list[tuple[str, str]]:
     """Rows of the model card, most important first."""
     rows: list[tuple[str, str]] = [
-        ("classes", ", ".join(str(c) for c in meta.get("classes", []))),
-        ("checkpoint", str(meta.get("model") or "unknown")),
-        ("sampling", _fmt_sampling(meta.get("sampling"))),
+        ("classes", ", ".join(str(c) for c in meta.classes)),
+        ("checkpoint", str(meta.model or "unknown")),
+        ("sampling", _fmt_sampling(meta.sampling)),
     ]
-    card = meta.get("model_card")
-    if isinstance(card, dict):
-        rows += [(str(k), _text(v)) for k, v in card.items()]
+    if isinstance(meta.model_card, dict):
+        rows += [(str(k), _text(v)) for k, v in meta.model_card.items()]
     else:
-        rows += list(_checkpoint_fields(meta.get("model")).items())
-    rows += _framing_rows(meta.get("framing"))
-    post = meta.get("post_processing") or {}
+        rows += list(_checkpoint_fields(meta.model).items())
+    rows += _framing_rows(meta.framing)
+    post = meta.post_processing if isinstance(meta.post_processing, dict) else {}
     rows += [(f"post-processing: {k}", _text(v)) for k, v in post.items() if v is not None]
-    if meta.get("frames") is not None:
-        rows.append(("labelled frames", str(meta["frames"])))
-    command = meta.get("command")
+    if meta.frames is not None:
+        rows.append(("labelled frames", str(meta.frames)))
+    command = meta.command
     rows.append(("command", shlex.join(map(str, command)) if command else NOT_STORED))
     return rows
 

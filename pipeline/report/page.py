@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from pipeline import __version__
 from pipeline.report.data import LabelledVideo
+from pipeline.version import __version__
 
 NO_GATES = '<p class="muted" id="no-gates">no gate trace (run label with --gates)</p>'
 

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.core.segments import labels_to_segments
 from pipeline.outputs.colors import class_colors
 from pipeline.report.data import LabelledVideo, Media
 from pipeline.report.traces import gate_traces, track_traces
 from pipeline.report.truth import TruthScores
-from pipeline.segments import labels_to_segments
 
 TIME_DECIMALS = 4
 
@@ -57,13 +57,13 @@ def gates_payload(video: LabelledVideo) -> dict[str, Any] | None:
     gates, track = video.gates, video.track
     if gates is None or not len(gates.frames) or not len(track):
         return None
-    rows = np.clip(np.searchsorted(track.frames, gates.frames), 0, len(track) - 1)
-    return gate_traces(video.media.media_s[rows], gates.values)
+    rows = np.clip(np.searchsorted(track.frame_indices, gates.frames), 0, len(track) - 1)
+    return gate_traces(video.media.media_s[rows], gates.means())
 
 
 def frame_numbering(video: LabelledVideo) -> dict[str, float] | None:
     """{"first", "step", "rate"} when row i is frame first + i*step and plays at i/rate."""
-    frames = video.track.frames
+    frames = video.track.frame_indices
     if video.media.kind != "annotated" or len(frames) < 2:
         return None
     steps = np.diff(frames)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.metrics import IGNORE_INDEX
+from pipeline.core.metrics import IGNORE_INDEX
 
 LOW_CONFIDENCE = 0.6
 MERGE_GAP = 3  # rows: dips this close together are one thing to look at

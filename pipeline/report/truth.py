@@ -3,7 +3,7 @@
 `--gt` is one annotation file in any format `pipeline.data.annotations.read_frame_labels`
 reads (segments CSV in frames or seconds, with or without a video column; per-frame CSV;
 MS-TCN .txt), or a dataset folder, where each video's file is found by `find_annotation`.
-Scores come from the pure functions in `pipeline.metrics`, over labelled rows (frames the
+Scores come from the pure functions in `pipeline.core.metrics`, over labelled rows (frames the
 truth leaves unlabeled are ignored).
 """
 
@@ -16,9 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.data.annotations import find_annotation, read_frame_labels
-from pipeline.errors import AnnotationError, ConfigError
-from pipeline.metrics import (
+from pipeline.core.metrics import (
     IGNORE_INDEX,
     boundary_prf,
     confusion_matrix,
@@ -26,6 +24,8 @@ from pipeline.metrics import (
     run_starts,
     sequence_metrics,
 )
+from pipeline.data.annotations import find_annotation, read_frame_labels
+from pipeline.errors import AnnotationError, ConfigError
 from pipeline.report.data import LabelledVideo
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def _source_frames(video: LabelledVideo) -> int:
     """Frames in the source video (its header, else counted), else the track's last frame + 1."""
     from pipeline.io.info import video_info
 
-    last = int(video.track.frames[-1]) + 1 if len(video.track) else 0
+    last = int(video.track.frame_indices[-1]) + 1 if len(video.track) else 0
     source = video.media.source
     if source is None:
         return last
@@ -96,7 +96,7 @@ def read_truth(path: Path, video: LabelledVideo) -> np.ndarray:
     gt = read_frame_labels(path, video.classes, num_frames, pts_s, video=video.name)
     if not len(video.track):
         return np.zeros(0, dtype=np.int64)
-    return gt[np.clip(video.track.frames, 0, len(gt) - 1)]
+    return gt[np.clip(video.track.frame_indices, 0, len(gt) - 1)]
 
 
 def default_boundary_classes(target: np.ndarray, classes: Sequence[str]) -> list[str]:
@@ -168,3 +168,12 @@ def truth_scores(
         video.track.labels, target, video.classes, boundary_classes, tolerance
     )
     return TruthScores(path, target, summary, per_class, cm, bounds, tolerance)
+
+
+@dataclass(frozen=True)
+class VideoReport:
+    """One video's loaded outputs, its scores and the page written for it."""
+
+    video: LabelledVideo
+    truth: TruthScores | None
+    page: Path

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from skimage import data as photos
 
+from pipeline.core.frames import Frame
 from pipeline.errors import ConfigError
 from pipeline.io.framing import (
     WARMUP_FRAMES,
@@ -18,7 +19,6 @@ from pipeline.io.framing import (
     frame_bars,
     parse_roi,
 )
-from pipeline.io.types import Frame
 
 ANALYSIS = (128, 72)
 MODEL = (64, 36)

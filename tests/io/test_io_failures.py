@@ -17,7 +17,7 @@ from pipeline.cli import main
 from pipeline.errors import CorruptVideoError, UnsupportedVideoError
 from pipeline.io import open_video
 from pipeline.io.pyav_reader import PyAVReader
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 
 def _unknown_fourcc_avi(path: Path) -> Path:

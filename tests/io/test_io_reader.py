@@ -1,5 +1,5 @@
 """Readers: the same suite over every backend, on tiny lossless videos whose pixels encode
-their own frame index (tests/synth.py), so every round trip is checked exactly."""
+their own frame index (tools/synth.py), so every round trip is checked exactly."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.errors import ConfigError, CorruptVideoError, NotAVideoError, VideoNotFoundError
 from pipeline.io import READERS, open_video, video_info
-from tests.synth import decode_index, truncate_copy, write_test_video
+from tools.synth import decode_index, truncate_copy, write_test_video
 
 BACKENDS = sorted(READERS)
 

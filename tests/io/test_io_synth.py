@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.synth import MAX_INDEX, decode_index, index_rgb, write_test_video
+from tools.synth import MAX_INDEX, decode_index, index_rgb, write_test_video
 
 
 @pytest.mark.parametrize("index", [0, 1, 7, 8, 63, 64, 511, 1000, MAX_INDEX])

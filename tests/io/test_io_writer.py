@@ -16,7 +16,7 @@ from pipeline.errors import (
     VideoNotFoundError,
 )
 from pipeline.io import VideoWriter, open_video
-from tests.synth import decode_index, index_rgb, write_test_video
+from tools.synth import decode_index, index_rgb, write_test_video
 
 
 def probe(path: Path) -> dict:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import opentimelineio as otio
 import pytest
 
+from pipeline.core.track import LabelTrack
 from pipeline.io.info import video_info
 from pipeline.io.writer import Chapter, VideoWriter, add_chapters, read_chapters
 from pipeline.outputs.editorial import chapters_from_segments, write_edl, write_otio
 from pipeline.outputs.tracks import segment_table
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 FPS = 25.0
 
@@ -24,7 +26,9 @@ def _segments() -> list[dict]:
     labels[90:100] = 2
     probs = np.eye(3)[labels] * 0.9 + 0.1 / 3  # (T, 3)
     frames = np.arange(150)
-    return segment_table(frames, frames / FPS, probs, labels, ["shot", "cut", "gradual"], fps=FPS)
+    return segment_table(
+        LabelTrack.checked(frames, frames / FPS, probs, ["shot", "cut", "gradual"], labels, fps=FPS)
+    )
 
 
 def test_otio_has_one_clip_per_segment_over_the_source(tmp_path: Path) -> None:
@@ -49,7 +53,7 @@ def test_otio_has_one_clip_per_segment_over_the_source(tmp_path: Path) -> None:
 
 def test_otio_ranges_stay_in_source_frames_when_labelling_started_late(tmp_path: Path) -> None:
     segments = [
-        dict(s, start_frame=s["start_frame"] + 500, end_frame=s["end_frame"] + 500)
+        dataclasses.replace(s, start_frame=s.start_frame + 500, end_frame=s.end_frame + 500)
         for s in _segments()
     ]
     timeline = otio.adapters.read_from_file(

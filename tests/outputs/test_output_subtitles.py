@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.core.track import LabelTrack, SegmentRow
 from pipeline.outputs.subtitles import format_timestamp, write_srt, write_vtt
 from pipeline.outputs.tracks import segment_table
 
@@ -28,8 +29,8 @@ def _parse(text: str) -> list[tuple[int, int, str]]:
     return cues
 
 
-def _row(start_s: float, end_s: float, label: str, conf: float) -> dict:
-    return {"start_s": start_s, "end_s": end_s, "label": label, "mean_confidence": conf}
+def _row(start_s: float, end_s: float, label: str, conf: float) -> SegmentRow:
+    return SegmentRow(0, 1, start_s, end_s, label, conf, 1)
 
 
 TABLE = [
@@ -96,7 +97,7 @@ def test_vtt_escapes_markup_and_line_breaks(tmp_path: Path) -> None:
 def test_from_segment_table(tmp_path: Path) -> None:
     probs = np.array([[0.9, 0.1]] * 3 + [[0.2, 0.8]] * 2, np.float32)
     pts_s = np.arange(5) / 25.0
-    table = segment_table(np.arange(5), pts_s, probs, None, ["idle", "busy"])
+    table = segment_table(LabelTrack.checked(np.arange(5), pts_s, probs, ["idle", "busy"]))
     assert _parse(write_vtt(tmp_path / "v.vtt", table).read_text()) == [
         (0, 120, "idle (90%)"),
         (120, 200, "busy (80%)"),

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pipeline.core.track import SEGMENT_COLUMNS, LabelTrack
 from pipeline.errors import OutputExistsError
+from pipeline.outputs.segments_json import SegmentsMeta, read_segments_json, write_segments_json
 from pipeline.outputs.tracks import (
-    SEGMENT_COLUMNS,
+    read_labels_csv,
+    read_segments_csv,
+    rounded_row,
     segment_table,
     write_labels_csv,
     write_segments_csv,
-    write_segments_json,
 )
 
 CLASSES = ["walk", "sit, down", 'say "hi"']  # names that need CSV quoting
@@ -35,7 +39,9 @@ def _no_stray_files(folder: Path, expected: set[str]) -> None:
 
 def test_labels_csv_round_trip(tmp_path: Path) -> None:
     frames, pts_s, probs = _track()
-    out = write_labels_csv(tmp_path / "v.labels.csv", frames, pts_s, probs, CLASSES)
+    out = write_labels_csv(
+        tmp_path / "v.labels.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES)
+    )
     with out.open(newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0] == ["frame", "pts_s", "label", "confidence", *(f"p_{c}" for c in CLASSES)]
@@ -54,7 +60,9 @@ def test_labels_csv_round_trip(tmp_path: Path) -> None:
 def test_labels_csv_uses_given_labels_and_their_probability(tmp_path: Path) -> None:
     frames, pts_s, probs = _track()
     labels = (probs.argmax(axis=1) + 1) % len(CLASSES)  # never the argmax, as after smoothing
-    out = write_labels_csv(tmp_path / "v.csv", frames, pts_s, probs, CLASSES, labels)
+    out = write_labels_csv(
+        tmp_path / "v.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES, labels)
+    )
     with out.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["label"] for r in rows] == [CLASSES[k] for k in labels]
@@ -65,11 +73,13 @@ def test_labels_csv_uses_given_labels_and_their_probability(tmp_path: Path) -> N
 def test_labels_csv_rejects_mismatched_shapes(tmp_path: Path) -> None:
     frames, pts_s, probs = _track()
     with pytest.raises(ValueError, match="class names"):
-        write_labels_csv(tmp_path / "v.csv", frames, pts_s, probs, CLASSES[:2])
+        write_labels_csv(tmp_path / "v.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES[:2]))
     with pytest.raises(ValueError, match="pts_s"):
-        write_labels_csv(tmp_path / "v.csv", frames, pts_s[:-1], probs, CLASSES)
+        write_labels_csv(tmp_path / "v.csv", LabelTrack.checked(frames, pts_s[:-1], probs, CLASSES))
     with pytest.raises(ValueError, match="class ids"):
-        write_labels_csv(tmp_path / "v.csv", frames, pts_s, probs, CLASSES, np.full(7, 3))
+        write_labels_csv(
+            tmp_path / "v.csv", LabelTrack.checked(frames, pts_s, probs, CLASSES, np.full(7, 3))
+        )
     _no_stray_files(tmp_path, set())
 
 
@@ -78,9 +88,9 @@ def test_existing_output_needs_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "v.csv"
     path.write_text("keep me")
     with pytest.raises(OutputExistsError, match="overwrite"):
-        write_labels_csv(path, frames, pts_s, probs, CLASSES)
+        write_labels_csv(path, LabelTrack.checked(frames, pts_s, probs, CLASSES))
     assert path.read_text() == "keep me"
-    write_labels_csv(path, frames, pts_s, probs, CLASSES, overwrite=True)
+    write_labels_csv(path, LabelTrack.checked(frames, pts_s, probs, CLASSES), overwrite=True)
     assert path.read_text().startswith("frame,pts_s,label,confidence,")
     _no_stray_files(tmp_path, {"v.csv"})
 
@@ -99,8 +109,9 @@ def _hand_made() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
 def test_segment_table_boundaries_times_and_confidence() -> None:
     frames, pts_s, probs, labels = _hand_made()
-    table = segment_table(frames, pts_s, probs, labels, CLASSES)
-    assert [list(r) for r in table] == [list(SEGMENT_COLUMNS)] * 3
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, labels))
+    assert [list(r.to_dict()) for r in table] == [list(SEGMENT_COLUMNS)] * 3
+    assert [r.rows for r in table] == [(0, 2), (2, 5), (5, 6)]  # the track rows each covers
     assert [(r["start_frame"], r["end_frame"], r["label"], r["frames"]) for r in table] == [
         (0, 2, "walk", 2),
         (2, 5, "sit, down", 3),
@@ -114,30 +125,30 @@ def test_segment_table_boundaries_times_and_confidence() -> None:
 
 def test_segment_table_end_pts_sampling_and_argmax_default() -> None:
     frames, pts_s, probs, labels = _hand_made()
-    table = segment_table(frames, pts_s, probs, labels, CLASSES, end_pts_s=0.5)
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, labels), end_pts_s=0.5)
     assert table[-1]["end_s"] == pytest.approx(0.5)
     # every 2nd frame labeled: the frame duration is pts step / frame step, not the pts step
-    sampled = segment_table(frames[::2], pts_s[::2], probs[::2], None, CLASSES)
+    sampled = segment_table(LabelTrack.checked(frames[::2], pts_s[::2], probs[::2], CLASSES))
     assert [(r["start_frame"], r["end_frame"], r["frames"]) for r in sampled] == [
         (0, 2, 1),
         (2, 5, 2),
     ]
     assert sampled[-1]["end_s"] == pytest.approx(0.16 + 0.04)
-    one = segment_table(frames[:1], pts_s[:1], probs[:1], None, CLASSES, fps=25.0)
+    one = segment_table(LabelTrack.checked(frames[:1], pts_s[:1], probs[:1], CLASSES, fps=25.0))
     assert one[0]["end_s"] == pytest.approx(0.04)
-    assert segment_table(frames[:0], pts_s[:0], probs[:0], None, CLASSES) == []
+    assert segment_table(LabelTrack.checked(frames[:0], pts_s[:0], probs[:0], CLASSES)) == []
 
 
 def test_segment_table_variable_frame_rate_uses_median_step() -> None:
     frames, _, probs, labels = _hand_made()
     pts_s = np.array([0.0, 0.033, 0.066, 0.2, 0.233, 0.266])  # one dropped-frame gap
-    table = segment_table(frames, pts_s, probs, labels, CLASSES)
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, labels))
     assert table[-1]["end_s"] == pytest.approx(0.266 + 0.033)
 
 
 def test_segments_csv_and_json(tmp_path: Path) -> None:
     frames, pts_s, probs, labels = _hand_made()
-    table = segment_table(frames, pts_s, probs, labels, CLASSES)
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, labels))
     write_segments_csv(tmp_path / "v.segments.csv", table)
     with (tmp_path / "v.segments.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -146,12 +157,12 @@ def test_segments_csv_and_json(tmp_path: Path) -> None:
     assert [(int(r["start_frame"]), int(r["end_frame"])) for r in rows] == [(0, 2), (2, 5), (5, 6)]
     assert [r["end_s"] for r in rows] == ["0.080000", "0.200000", "0.240000"]
     assert [r["mean_confidence"] for r in rows] == ["0.800000", "0.800000", "0.500000"]
-    meta = {"video": "v.mp4", "classes": CLASSES, "post_processing": {"min_segment": 3},
-            "fps": np.float32(25.0), "model": tmp_path / "m.ckpt"}  # fmt: skip
+    meta = SegmentsMeta(video="v.mp4", classes=CLASSES, post_processing={"min_segment": 3},
+                        frames=np.int64(6), model=tmp_path / "m.ckpt")  # fmt: skip
     write_segments_json(tmp_path / "v.segments.json", table, meta)
     doc = json.loads((tmp_path / "v.segments.json").read_text())
     assert list(doc)[:3] == ["video", "classes", "post_processing"] and list(doc)[-1] == "segments"
-    assert doc["video"] == "v.mp4" and doc["classes"] == CLASSES and doc["fps"] == 25.0
+    assert doc["video"] == "v.mp4" and doc["classes"] == CLASSES and doc["frames"] == 6
     assert doc["post_processing"] == {"min_segment": 3} and doc["model"].endswith("m.ckpt")
     assert [s["label"] for s in doc["segments"]] == ["walk", "sit, down", "walk"]
     assert doc["segments"][1] == {
@@ -165,12 +176,33 @@ def test_segments_csv_and_json(tmp_path: Path) -> None:
     }
 
 
+def test_each_format_reads_back_what_its_writer_wrote(tmp_path: Path) -> None:
+    frames, pts_s, probs, labels = _hand_made()
+    track = LabelTrack.checked(frames, pts_s, probs, CLASSES, labels)
+    table = segment_table(track)
+    back = read_labels_csv(write_labels_csv(tmp_path / "v.labels.csv", track))
+    assert back.class_names == tuple(CLASSES)
+    assert back.frame_indices.tolist() == frames.tolist()
+    assert back.labels.tolist() == labels.tolist()  # the written labels, not the argmax
+    np.testing.assert_allclose(back.probs, probs, atol=5e-7)
+    np.testing.assert_allclose(back.confidence, track.confidence, atol=5e-7)
+    rows = read_segments_csv(write_segments_csv(tmp_path / "v.segments.csv", table))
+    assert [(r.label, r.start_frame, r.end_frame, r.rows) for r in rows] == [
+        (r.label, r.start_frame, r.end_frame, r.rows) for r in table
+    ]
+    meta = SegmentsMeta(video="v", classes=CLASSES, frames=6, command=["framelabel", "label"])
+    meta_back, stored = read_segments_json(write_segments_json(tmp_path / "v.json", table, meta))
+    assert meta_back == meta
+    assert stored == [rounded_row(r) for r in table]
+
+
 def test_failed_write_leaves_no_file(tmp_path: Path) -> None:
     frames, pts_s, probs, labels = _hand_made()
-    table = segment_table(frames, pts_s, probs, labels, CLASSES)
-    broken = [table[0], {"start_frame": 2}]  # the 2nd row fails after the header and a row
-    with pytest.raises(KeyError):
+    table = segment_table(LabelTrack.checked(frames, pts_s, probs, CLASSES, labels))
+    # the 2nd row fails after the header and a row
+    broken = [table[0], dataclasses.replace(table[1], start_s="not a time")]
+    with pytest.raises(ValueError):
         write_segments_csv(tmp_path / "v.segments.csv", broken)
     with pytest.raises(TypeError, match="not JSON serialisable"):
-        write_segments_json(tmp_path / "v.segments.json", table, {"video": object()})
+        write_segments_json(tmp_path / "v.segments.json", table, SegmentsMeta(video=object()))
     _no_stray_files(tmp_path, set())

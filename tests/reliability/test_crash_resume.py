@@ -14,10 +14,10 @@ import signal
 import pytest
 
 from pipeline.cli import main
-from pipeline.fuzz.videos import run_subprocess
-from pipeline.train_cli import cli_main
-from tests.tiny_dataset import write_tiny_dataset
+from pipeline.commands.train import cli_main
 from tests.train_fixtures import TINY_MODEL_ARGS
+from tools.fuzz.videos import run_subprocess
+from tools.tiny_dataset import write_tiny_dataset
 
 EPOCHS = 5
 

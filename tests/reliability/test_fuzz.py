@@ -9,8 +9,8 @@ import logging
 
 import numpy as np
 
-from pipeline.fuzz import RoundSizes, run_round
-from pipeline.fuzz.mutations import MUTATIONS, mutate
+from tools.fuzz import RoundSizes, run_round
+from tools.fuzz.mutations import MUTATIONS, mutate
 
 # Sized for ~30-40 s on a loaded 2-core machine; one subprocess run catches hangs and crashes
 # that an in-process call could hide.

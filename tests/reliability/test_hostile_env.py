@@ -19,7 +19,7 @@ import pytest
 
 import pipeline
 from pipeline.cli import main
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 
 def _noisy_video(path: Path, frames: int = 40) -> Path:
@@ -93,7 +93,7 @@ def test_output_path_that_is_a_file(tmp_path, capsys):
 
 def test_an_input_that_disappears_mid_batch(tmp_path, capsys, monkeypatch):
     videos = [write_test_video(tmp_path / f"v{i}.mp4", 6) for i in range(3)]
-    from pipeline.label_job import LabelJob
+    from pipeline.label.job import LabelJob
 
     real_run = LabelJob.run
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.checkpoint import load_labeler
+from pipeline.checkpoint.load import load_labeler
 from pipeline.data.annotations import read_class_names, read_frame_labels
 from pipeline.data.mstcn import read_ground_truth
 from pipeline.errors import AnnotationError, CheckpointError, NotAVideoError, VideoNotFoundError

@@ -45,7 +45,7 @@ def _one_refusal(capsys, path) -> str:
 def test_label_refuses_a_code_running_model(evil_ckpt, tmp_path, capsys):
     path, marker = evil_ckpt
     video = tmp_path / "v.mp4"
-    from tests.synth import write_test_video
+    from tools.synth import write_test_video
 
     write_test_video(video, 4)
     code = main(["label", str(video), "--model", str(path), "--out", str(tmp_path / "o")])

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 SIZE = (128, 72)
 SCENE_FRAMES = 24  # a hard cut every second at 25 fps

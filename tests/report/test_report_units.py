@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from pipeline.errors import AnnotationError
-from pipeline.report.data import read_gates, read_label_track
+from pipeline.outputs.segments_json import SegmentsMeta
+from pipeline.outputs.tracks import read_labels_csv
+from pipeline.report.data import read_gates
 from pipeline.report.review import disagreements, flagged_runs, low_confidence, review_items
 from pipeline.report.sections import fmt_time
 from pipeline.report.traces import bucket_starts, gate_traces, track_traces
@@ -97,8 +99,8 @@ def test_gates_contract_ignores_extra_columns(tmp_path: Path) -> None:
     path.write_text("frame,pts_s,forget,input,output,cell_norm,h0,h1\n0,0.0,0.5,0.4,0.3,2.0,9,9\n")
     gates = read_gates(path)
     assert gates.frames.tolist() == [0]
-    assert gates.values["cell_norm"].tolist() == [2.0]
-    assert set(gates.values) == {"forget", "input", "output", "cell_norm"}
+    assert gates.cell_norm.tolist() == [2.0]
+    assert set(gates.means()) == {"forget", "input", "output", "cell_norm"}
     assert read_gates(tmp_path / "missing.gates.csv") is None
     (tmp_path / "bad.gates.csv").write_text("frame,forget\n0,1\n")
     assert read_gates(tmp_path / "bad.gates.csv") is None  # wrong header: warned, panel empty
@@ -108,7 +110,7 @@ def test_labels_csv_that_is_not_ours_names_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "v.labels.csv"
     path.write_text("frame,label\n0,shot\n")
     with pytest.raises(AnnotationError, match="framelabel label"):
-        read_label_track(path)
+        read_labels_csv(path)
 
 
 def test_time_format() -> None:
@@ -128,10 +130,10 @@ def test_model_card_shows_the_framing_and_every_crop() -> None:
             {"frame": 240, "pts_s": 9.6, "box": [0, 0, 1280, 620]},
         ],
     }
-    rows = dict(model_card({"classes": ["shot"], "framing": framing}))
+    rows = dict(model_card(SegmentsMeta(classes=["shot"], framing=framing)))
     assert rows["framing"] == "borders found and cropped"
     assert rows["region of interest"] == "x=0, y=0, w=1280, h=620"
     assert rows["picture used (source pixels)"] == (
         "from frame 0: 960x620 at (160, 0); from frame 240: 1280x620 at (0, 0)"
     )
-    assert "framing" not in dict(model_card({"classes": ["shot"]}))  # older outputs
+    assert "framing" not in dict(model_card(SegmentsMeta(classes=["shot"])))  # older outputs

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.fuzz.report import Failure, FuzzReport
+from pipeline.api import default_model_path
+from tools.fuzz.report import Failure, FuzzReport
 
 __all__ = ["Failure", "FuzzReport", "RoundSizes", "run_round", "run_for"]
 
@@ -39,8 +40,8 @@ class RoundSizes:
 
 def run_round(workdir: Path, seed: int, sizes: RoundSizes = RoundSizes()) -> FuzzReport:
     """One round in `workdir` (emptied first); deterministic for a given seed and machine."""
-    from pipeline.fuzz import formats, videos
-    from pipeline.fuzz.seeds import write_seeds
+    from tools.fuzz import formats, videos
+    from tools.fuzz.seeds import write_seeds
 
     started = time.perf_counter()
     shutil.rmtree(workdir, ignore_errors=True)
@@ -59,7 +60,7 @@ def run_round(workdir: Path, seed: int, sizes: RoundSizes = RoundSizes()) -> Fuz
             videos.check_subprocess(argv, picked, report, videos.LABEL_BOUND_S)
     formats.fuzz_annotations(workdir / "annotations", rng, sizes.annotations, report)
     if sizes.checkpoints:
-        good = Path(__file__).parent.parent / "assets" / "default.ckpt"
+        good = Path(default_model_path())
         formats.fuzz_checkpoints(good, workdir / "checkpoints", rng, sizes.checkpoints, report)
     if sizes.cache:
         formats.fuzz_feature_cache(seeds[0], workdir / "cache", rng, sizes.cache, report)

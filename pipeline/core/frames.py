@@ -49,3 +49,34 @@ class Frame:
     def nbytes(self) -> int:
         extra = 0 if self.model_rgb is None or self.model_rgb is self.rgb else self.model_rgb.nbytes
         return self.rgb.nbytes + extra
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in pixels: left, top, width, height."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+
+    def scaled(self, sx: float, sy: float) -> Box:
+        """The same rectangle in a frame scaled by (sx, sy)."""
+        x0, y0 = round(self.x * sx), round(self.y * sy)
+        x1, y1 = round((self.x + self.w) * sx), round((self.y + self.h) * sy)
+        return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+    def as_list(self) -> list[int]:
+        return [self.x, self.y, self.w, self.h]
+
+
+@dataclass(frozen=True)
+class CropChange:
+    """From `frame` (source index) on, the encoder sees `box` (source pixels)."""
+
+    frame: int
+    pts_s: float
+    box: Box
+
+    def to_dict(self) -> dict:
+        return {"frame": self.frame, "pts_s": round(self.pts_s, 6), "box": self.box.as_list()}

@@ -25,19 +25,18 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
 
 Pure numpy and the same for `label` and for the evaluation. The parameters a model was tuned
 with live in its checkpoint under `hyper_parameters["transitions"]` (`params_from_hparams`,
-`params_from_checkpoint`); `label` calls `finalize_labels` on every track.
+`pipeline.checkpoint.load.params_from_checkpoint`); `label` calls `finalize_labels` on every track.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.segments import _run_bounds
 from pipeline.errors import ConfigError
-from pipeline.segments import _run_bounds
 
 HPARAMS_KEY = "transitions"  # checkpoint["hyper_parameters"][HPARAMS_KEY] -> TransitionParams
 CLASSES = ("shot", "cut", "gradual")
@@ -106,13 +105,6 @@ def params_from_hparams(hparams: Mapping | None) -> TransitionParams:
     """The parameters stored with a model, or the defaults when it has none."""
     stored = (hparams or {}).get(HPARAMS_KEY)
     return TransitionParams.from_dict(stored) if stored else TransitionParams()
-
-
-def params_from_checkpoint(path: str | Path) -> TransitionParams:
-    """The parameters stored in a checkpoint file (defaults when it has none)."""
-    from pipeline.checkpoint import read_checkpoint  # torch: only when a file is read
-
-    return params_from_hparams(read_checkpoint(path).get("hyper_parameters"))
 
 
 def _candidate_runs(

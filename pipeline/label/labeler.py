@@ -19,16 +19,17 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import torch
 
+from pipeline.core.frames import Frame
+from pipeline.core.track import LabelTrack
+from pipeline.core.transitions import solid_frames
 from pipeline.encoders import FrameEncoder
 from pipeline.errors import CheckpointError
-from pipeline.io.framing import CropChange
-from pipeline.io.types import Frame
-from pipeline.models.sequence import SequenceLabeler, State
-from pipeline.streaming import chunked
-from pipeline.transitions import solid_frames
+from pipeline.io.streaming import chunked
+from pipeline.models.sequence import SequenceLabeler, StreamState
 
 if TYPE_CHECKING:
-    from pipeline.models.gate_trace import GateTrace, GateTracer
+    from pipeline.core.gates import GateTrace
+    from pipeline.models.gate_trace import GateTracer
     from pipeline.outputs.gates import GatesWriter
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class StreamingLabeler:
         self.device = device
         self.encoder = encoder.to(device).eval()
         self.model = model.to(device).eval()
-        self.state: State | None = None  # see SequenceLabeler.step
+        self.state: StreamState | None = None  # see SequenceLabeler.step
         self.amp = device.type == "cuda"  # bf16 on GPU; fp32 on CPU keeps results exact
         # `label --gates`: per-frame gate activity of the last chunk pushed (None: not traced)
         self.tracer: GateTracer | None = None
@@ -119,27 +120,6 @@ class LabeledFrame:
 
 class FrameSink(Protocol):
     def put(self, item: LabeledFrame) -> None: ...
-
-
-@dataclass(frozen=True)
-class LabelTrack:
-    """One video's labels: a row per labelled frame."""
-
-    frame_indices: np.ndarray  # (T,) int64 source frame index
-    pts_s: np.ndarray  # (T,) float64
-    probs: np.ndarray  # (T, C) float32
-    fps: float  # rate of the labelled frames
-    class_names: tuple[str, ...]
-    crops: tuple[CropChange, ...] = ()  # the picture the encoder saw, from each frame on
-    solid: np.ndarray | None = None  # (T,) bool: the encoder saw one flat colour (a fade's black)
-
-    def __len__(self) -> int:
-        return len(self.frame_indices)
-
-    @property
-    def labels(self) -> np.ndarray:
-        """(T,) int64 argmax labels."""
-        return self.probs.argmax(1) if len(self.probs) else np.zeros(0, dtype=np.int64)
 
 
 class _TrackBuilder:

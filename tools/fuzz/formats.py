@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import AnnotationError, CheckpointError
-from pipeline.fuzz.mutations import mutate
-from pipeline.fuzz.report import CaseTimeout, FuzzReport, message_problem, time_bound
+from tools.fuzz.mutations import mutate
+from tools.fuzz.report import CaseTimeout, FuzzReport, message_problem, time_bound
 
 CLASSES = ["background", "walk", "run", "café"]
 NASTY_CELLS = (
@@ -200,7 +200,7 @@ def fuzz_checkpoints(
     good: Path, folder: Path, rng: np.random.Generator, n: int, report: FuzzReport
 ) -> None:
     """Mutated copies of a real checkpoint through `load_labeler`."""
-    from pipeline.checkpoint import load_labeler
+    from pipeline.checkpoint.load import load_labeler
 
     folder.mkdir(parents=True, exist_ok=True)
     data = good.read_bytes()
@@ -225,8 +225,8 @@ def fuzz_feature_cache(
     video: Path, folder: Path, rng: np.random.Generator, n: int, report: FuzzReport
 ) -> None:
     """Damage the cache entry of `video` and read it again: recomputed, never an exception."""
+    from pipeline.data.features import FeatureCache, cached_features
     from pipeline.encoders import EncoderSpec, build_encoder
-    from pipeline.features import FeatureCache, cached_features
 
     encoder = build_encoder(EncoderSpec("efficientnet_lite0", 32, "pretrained"))
     cache = FeatureCache(folder)

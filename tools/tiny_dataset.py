@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.synth import write_test_video
+from tools.synth import write_test_video
 
 CLASSES = ["calm", "busy", "dark"]
 COLOURS = {"calm": (40, 200, 60), "busy": (220, 40, 40), "dark": (20, 20, 20)}

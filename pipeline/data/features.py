@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from pipeline.core.frames import Frame
+from pipeline.core.sampling import Sampling
 from pipeline.data.mstcn import CORRUPT_NPY_ERRORS
 from pipeline.encoders import FrameEncoder
 from pipeline.io.atomic import atomic_output
 from pipeline.io.base import VideoReader
 from pipeline.io.framing import FRAMING_VERSION, BorderTracker, FramingSpec, decode_size
 from pipeline.io.reader import open_video
-from pipeline.io.sampling import Sampling
-from pipeline.io.types import Frame
 
 log = logging.getLogger(__name__)
 

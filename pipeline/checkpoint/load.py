@@ -15,13 +15,13 @@ from pathlib import Path
 
 import torch
 
+from pipeline.core.sampling import Sampling
+from pipeline.core.transitions import TransitionParams, applies_to, params_from_hparams
 from pipeline.encoders import EncoderSpec, FrameEncoder, Preprocessing, build_encoder
 from pipeline.errors import CheckpointError, ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.framing import FramingSpec
-from pipeline.io.sampling import Sampling
 from pipeline.models.sequence import SequenceLabeler, SequenceSettings
-from pipeline.transitions import TransitionParams, applies_to, params_from_hparams
 
 REQUIRED_HPARAMS = ("num_classes", "class_names", "feature_dim", "encoder", "preprocessing")
 
@@ -186,6 +186,11 @@ def _transition_params(path: str | Path, hparams: dict) -> TransitionParams | No
         return params_from_hparams(hparams)
     except ConfigError as err:
         raise CheckpointError(f"{path}: stored transition settings are invalid ({err})") from err
+
+
+def params_from_checkpoint(path: str | Path) -> TransitionParams:
+    """The event-decoding parameters stored in a checkpoint file (defaults when it has none)."""
+    return params_from_hparams(read_checkpoint(path).get("hyper_parameters"))
 
 
 def export_checkpoint(src: str | Path, dst: str | Path) -> Path:

@@ -5,14 +5,34 @@ first input's decoding started before the model loads (`prefetch_first_input`).
 
 from __future__ import annotations
 
-from pipeline.checkpoint_peek import peek_input_settings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.checkpoint.peek import peek_input_settings
+from pipeline.core.frames import VideoInfo
+from pipeline.core.sampling import Sampling
 from pipeline.distributed import several_ranks
 from pipeline.io.decode_worker import DecodeRequest, DecodeWorker
 from pipeline.io.framing import decode_size
-from pipeline.io.sampling import Sampling
-from pipeline.label_options import LabelOptions
-from pipeline.manifest import Manifest, is_finished
-from pipeline.streaming import FrameBudget
+from pipeline.io.streaming import FrameBudget
+from pipeline.label.manifest import Manifest, is_finished
+from pipeline.label.options import LabelOptions
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """What one source needs once it is opened: where it goes and what it is."""
+
+    source: str
+    name: str
+    info: VideoInfo
+    paths: dict[str, Path]
+    gt: np.ndarray | None  # (frames,) truth by source frame, or None
+    live: bool
+    sampling: Sampling
+    overwrite: bool  # --overwrite, or leftovers of this input's interrupted run
 
 
 def is_live(source: str) -> bool:

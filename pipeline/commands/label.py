@@ -9,18 +9,16 @@ from __future__ import annotations
 import argparse
 import glob
 import logging
-import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.data.annotations import VIDEO_EXTENSIONS
-from pipeline.errors import ConfigError
 from pipeline.io.framing import parse_roi
-from pipeline.label_options import DEFAULT_BUFFER_MB, LabelOptions
+from pipeline.label.options import DEFAULT_BUFFER_MB, LabelOptions
 
 if TYPE_CHECKING:
-    from pipeline.label_outputs import LabelResult
+    from pipeline.label.results import LabelResult
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +112,7 @@ def label_options(args: argparse.Namespace, argv: list[str] | None = None) -> La
         gates=args.gates,
         decode_worker=not args.decode_in_thread,
         roi=parse_roi(args.roi) if args.roi else None,
+        report=args.report,
         command=("framelabel", "label", *(argv or [])),
     )
 
@@ -134,14 +133,6 @@ def expand_inputs(inputs: list[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def output_name(source: str) -> str:
-    if source.isdigit():
-        return f"camera{source}"
-    if "://" in source:
-        return re.sub(r"[^A-Za-z0-9_.-]+", "_", source.split("://", 1)[1]).strip("_") or "stream"
-    return Path(source).stem
-
-
 def summary_line(r: LabelResult) -> str:
     fps = r.frames / r.seconds if r.seconds > 0 else 0.0
     top = ", ".join(f"{name} {share:.0%}" for name, share in list(r.shares.items())[:3])
@@ -152,48 +143,23 @@ def summary_line(r: LabelResult) -> str:
 
 
 def run_label(args: argparse.Namespace, argv: list[str] | None = None) -> int:
-    """Label every input (this rank's share of them, under a distributed launcher); one summary
-    line each; exit 1 if any failed. Inputs already done in the output folder are skipped."""
-    from pipeline.api import default_model_path
-    from pipeline.decode_plan import prefetch_first_input
-    from pipeline.io.atomic import check_output_dir
+    """Label every input (`pipeline.label.batch.label_inputs`); one summary line each; exit 1
+    if any failed. Inputs already done in the output folder are skipped."""
+    from pipeline.label.batch import label_inputs  # torch loads only now (fast --help)
 
-    options = label_options(args, argv)
-    check_output_dir(options.out_dir)
     sources = expand_inputs(args.inputs)
-    if options.gt and len(sources) != 1:
-        raise ConfigError(f"--gt annotates one video, but {len(sources)} inputs were given")
-    # decoding starts now, while torch and the model load (about a second on a small CPU)
-    worker = prefetch_first_input(options, sources, options.model or default_model_path())
-    # torch and the models load only when labeling actually runs (fast --help)
-    from pipeline import distributed
-    from pipeline.api import load_job
-    from pipeline.batch import label_batch
-
-    try:
-        job = load_job(options, worker)
-    except BaseException:
-        if worker is not None:
-            worker.close()
-        raise
-    group = distributed.join()
-    try:
-        stream = sys.stderr if args.quiet else sys.stdout
-        named = [(source, output_name(source)) for source in sources]
-        counts = label_batch(job, named, group, lambda r: print(summary_line(r), file=stream))
-    finally:
-        job.close()
-        distributed.leave(group)
-    if not group.is_main:
+    stream = sys.stderr if args.quiet else sys.stdout
+    run = label_inputs(
+        label_options(args, argv), sources, lambda r: print(summary_line(r), file=stream)
+    )
+    if not run.is_main:
         return 0  # the job's status, summary and report index come from rank 0
-    if args.report and counts.labelled + counts.skipped:
-        from pipeline.report import write_reports
-
-        pages = write_reports(options.out_dir, options.gt)
-        print(f"report: {pages[-1]}", file=sys.stderr)
+    if run.reports:
+        print(f"report: {run.reports[-1]}", file=sys.stderr)
+    counts = run.counts
     if len(sources) > 1 or counts.skipped:
         done = f", {counts.skipped} already done" if counts.skipped else ""
-        processes = f" by {group.world} processes" if group.world > 1 else ""
+        processes = f" by {run.world} processes" if run.world > 1 else ""
         print(
             f"labelled {counts.labelled} of {len(sources)} inputs{processes}{done}",
             file=sys.stderr,

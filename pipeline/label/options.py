@@ -10,8 +10,9 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.core.frames import Box
 from pipeline.errors import ConfigError
-from pipeline.io.framing import Box, parse_roi
+from pipeline.io.framing import parse_roi
 
 BACKENDS = ("pyav", "opencv")
 DEVICES = ("auto", "cpu", "cuda")
@@ -41,6 +42,7 @@ class LabelOptions:
         quiet: no progress bar.
         buffer_mb: memory for frames in flight; big frames get fewer of them.
         gates: also write NAME.gates.csv, the LSTM's gate activity per frame.
+        report: also write NAME.report.html per video (and index.html for a batch).
         roi: only this region of the picture (source pixels) is labelled; "x,y,w,h" or a Box.
         decode_worker: decode file inputs without an annotated video in a separate process
             (beside the model, and started while it loads); False keeps decoding in a thread.
@@ -65,6 +67,7 @@ class LabelOptions:
     quiet: bool = False
     buffer_mb: int = DEFAULT_BUFFER_MB
     gates: bool = False
+    report: bool = False
     decode_worker: bool = True
     roi: Box | None = None
     command: tuple[str, ...] = field(default=())

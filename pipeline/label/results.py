@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pipeline.checkpoint import LabelerBundle
-from pipeline.io.atomic import atomic_output
-from pipeline.label_options import LabelOptions
-from pipeline.labeler import LabelTrack
+from pipeline.checkpoint.load import LabelerBundle
+from pipeline.core.segments import merge_short_segments
+from pipeline.core.track import LabelTrack, SegmentRow
+from pipeline.core.transitions import finalize_labels, solid_runs
+from pipeline.label.options import LabelOptions
+from pipeline.outputs.metrics import write_metrics_json
+from pipeline.outputs.segments_json import SegmentsMeta, write_segments_json
 from pipeline.outputs.subtitles import write_srt, write_vtt
-from pipeline.outputs.tracks import (
-    segment_table,
-    write_labels_csv,
-    write_segments_csv,
-    write_segments_json,
-)
-from pipeline.segments import merge_short_segments
-from pipeline.transitions import finalize_labels, solid_runs
+from pipeline.outputs.tracks import segment_table, write_labels_csv, write_segments_csv
 
 if TYPE_CHECKING:
-    from pipeline.label_job import VideoJob
+    from pipeline.label.plan import VideoJob
 
 
 @dataclass
@@ -32,12 +27,16 @@ class LabelResult:
     """One labelled video: its track, the final labels and segments, and what was written."""
 
     name: str
-    track: LabelTrack
-    labels: np.ndarray  # (T,) final labels (after --min-segment, when given)
-    segments: list[dict[str, Any]]  # see pipeline.outputs.tracks.segment_table
+    track: LabelTrack  # its `labels` are the final ones (`final`), `argmax` the model's
+    segments: list[SegmentRow]
     seconds: float
     outputs: list[Path] = field(default_factory=list)
     metrics: dict[str, float | None] | None = None
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(T,) the final labels (after event decoding and --min-segment)."""
+        return self.track.labels
 
     @property
     def frames(self) -> int:
@@ -71,17 +70,16 @@ def finish_result(
 ) -> LabelResult:
     """Final labels, segments and metrics for `track`; every file output written."""
     labels = track.labels
-    if bundle.transitions is not None:  # one transition, one event (pipeline.transitions)
+    if bundle.transitions is not None:  # one transition, one event (pipeline.core.transitions)
         labels = finalize_labels(
             labels, track.probs, track.class_names, bundle.transitions, track.solid, track.fps
         )
     if options.min_segment > 1:
         labels = merge_short_segments(labels, options.min_segment)
-    common = (track.frame_indices, track.pts_s, track.probs)
-    table = segment_table(*common, labels, track.class_names, fps=track.fps)
-    result = LabelResult(job.name, track, labels, table, seconds)
+    track = track.with_labels(labels)
+    result = LabelResult(job.name, track, segment_table(track), seconds)
     if job.gt is not None:
-        from pipeline.metrics import sequence_metrics
+        from pipeline.core.metrics import sequence_metrics
 
         target = job.gt[np.clip(track.frame_indices, 0, len(job.gt) - 1)]
         scores = sequence_metrics(labels, target, len(track.class_names))
@@ -110,42 +108,42 @@ def recorded_source(source: str, out_dir: Path, live: bool) -> str:
     return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
 
 
+def segments_meta(
+    result: LabelResult, job: VideoJob, bundle: LabelerBundle, options: LabelOptions
+) -> SegmentsMeta:
+    """What segments.json records about the run besides the segments."""
+    track = result.track
+    events = None if bundle.transitions is None else bundle.transitions.to_dict()
+    min_segment = options.min_segment if options.min_segment > 1 else None
+    return SegmentsMeta(
+        video=result.name,
+        classes=list(track.class_names),
+        post_processing={"transition_events": events, "min_segment_frames": min_segment},
+        source=recorded_source(job.source, job.paths["labels"].parent, job.live),
+        model=bundle.path,
+        sampling=job.sampling.to_dict(),
+        frames=result.frames,
+        framing=framing_record(bundle, options, track),
+        solid_runs=[] if track.solid is None else solid_runs(track.solid, track.frame_indices),
+        command=list(options.command),
+        model_card=model_card(bundle),
+    )
+
+
 def write_outputs(
     result: LabelResult, job: VideoJob, bundle: LabelerBundle, options: LabelOptions
 ) -> None:
     """The tracks, segments, subtitles and metrics files (the video was written while
     streaming)."""
-    track, ow, paths = result.track, job.overwrite, job.paths
-    common = (track.frame_indices, track.pts_s, track.probs)
-    write_labels_csv(paths["labels"], *common, list(track.class_names), result.labels, overwrite=ow)
-    min_segment = options.min_segment if options.min_segment > 1 else None
-    meta = {
-        "video": result.name,
-        "source": recorded_source(job.source, paths["labels"].parent, job.live),
-        "classes": list(track.class_names),
-        "post_processing": {
-            "transition_events": None
-            if bundle.transitions is None
-            else bundle.transitions.to_dict(),
-            "min_segment_frames": min_segment,
-        },
-        "model": bundle.path,
-        "sampling": job.sampling.to_dict(),
-        "frames": result.frames,
-        "framing": framing_record(bundle, options, track),
-        # frames of one flat colour (source frame numbers, end exclusive): the composite
-        # fade-out-in rule of pipeline.transitions reads them again when re-decoding
-        "solid_runs": [] if track.solid is None else solid_runs(track.solid, track.frame_indices),
-        "command": list(options.command),
-        "model_card": model_card(bundle),
-    }
+    ow, paths = job.overwrite, job.paths
+    write_labels_csv(paths["labels"], result.track, overwrite=ow)
+    meta = segments_meta(result, job, bundle, options)
     write_segments_csv(paths["segments_csv"], result.segments, overwrite=ow)
     write_segments_json(paths["segments_json"], result.segments, meta, overwrite=ow)
     write_vtt(paths["vtt"], result.segments, overwrite=ow)
     write_srt(paths["srt"], result.segments, overwrite=ow)
     if result.metrics is not None:
-        with atomic_output(paths["metrics"], overwrite=ow, mode="w") as fh:
-            json.dump(
-                {"video": result.name, "frames": result.frames, **result.metrics}, fh, indent=2
-            )
+        write_metrics_json(
+            paths["metrics"], result.name, result.frames, result.metrics, overwrite=ow
+        )
     result.outputs = list(paths.values())

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from pipeline.segments import Segment, labels_to_segments
+from pipeline.core.segments import Segment, labels_to_segments
 
 IGNORE_INDEX = -1
 F1_THRESHOLDS = (10, 25, 50)

@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 import pipeline
-from pipeline.fuzz.mutations import mutate
-from pipeline.fuzz.report import FuzzReport, message_problem, noise_lines, run_cli
-from pipeline.fuzz.seeds import png_bytes
+from pipeline.outputs.layout import ALWAYS_WRITTEN, LABEL_OUTPUTS
+from tools.fuzz.mutations import mutate
+from tools.fuzz.report import FuzzReport, message_problem, noise_lines, run_cli
+from tools.fuzz.seeds import png_bytes
 
 INFO_BOUND_S = 30.0  # one tiny file, decoded to the end, on a loaded 2-core machine
 LABEL_BOUND_S = 30.0  # per input of a label batch (the model loads once per batch)
@@ -147,8 +148,8 @@ def _check_label_outputs(
     temps = [name for name in finals if name.startswith(".")]
     if temps:
         report.add("label", "output folder", f"temp files left behind: {temps[:5]}")
-    suffixes = [".labels.csv", ".segments.csv", ".segments.json", ".vtt", ".srt"]
-    suffixes += [".annotated.mp4"] if video else []
+    suffixes = [LABEL_OUTPUTS[kind] for kind in ALWAYS_WRITTEN]
+    suffixes += [LABEL_OUTPUTS["video"]] if video else []
     for case in cases:
         prefix = f"framelabel label: {case.path}: "
         errors = [ln for ln in err.splitlines() if ln.startswith(prefix)]

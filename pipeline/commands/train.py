@@ -18,7 +18,7 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
-from pipeline.checkpoint import read_checkpoint
+from pipeline.checkpoint.load import read_checkpoint
 from pipeline.data.datamodule import FrameDataModule
 from pipeline.errors import CheckpointError
 from pipeline.models.module import FrameLabelerModule

@@ -6,40 +6,36 @@ import contextlib
 import dataclasses
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from pipeline.checkpoint import LabelerBundle, build_bundle_encoder, resolve_device
-from pipeline.decode_plan import decodes_in_worker, is_live, sampling_for, worker_request
+from pipeline.checkpoint.bundled import default_model_path
+from pipeline.checkpoint.load import (
+    LabelerBundle,
+    build_bundle_encoder,
+    load_labeler,
+    resolve_device,
+)
+from pipeline.core.frames import VideoInfo
+from pipeline.core.sampling import Sampling
 from pipeline.errors import ConfigError, OutputExistsError
 from pipeline.io.decode_worker import DecodeWorker, WorkerStream
 from pipeline.io.framing import BorderTracker, FramingSpec, decode_size
 from pipeline.io.info import video_info
 from pipeline.io.reader import open_video
-from pipeline.io.sampling import Sampling
-from pipeline.io.types import VideoInfo
+from pipeline.io.streaming import FrameBudget, ThreadedIterator, ThreadedSink
 from pipeline.io.writer import VideoWriter
-from pipeline.label_options import LabelOptions
-from pipeline.label_outputs import LabelResult, finish_result
-from pipeline.labeler import LabeledFrame, LabelTrack, StreamingLabeler, stream_labels
+from pipeline.label.labeler import LabeledFrame, LabelTrack, StreamingLabeler, stream_labels
+from pipeline.label.options import LabelOptions
+from pipeline.label.plan import VideoJob, decodes_in_worker, is_live, sampling_for, worker_request
+from pipeline.label.results import LabelResult, finish_result
+from pipeline.outputs.layout import LABEL_OUTPUTS
 from pipeline.outputs.overlay import Overlay
-from pipeline.streaming import FrameBudget, ThreadedIterator, ThreadedSink
 
 log = logging.getLogger(__name__)
 LIVE_FPS = 25.0  # assumed when a live source reports no rate
-OUTPUT_SUFFIXES = {
-    "labels": ".labels.csv",
-    "segments_csv": ".segments.csv",
-    "segments_json": ".segments.json",
-    "vtt": ".vtt",
-    "srt": ".srt",
-    "video": ".annotated.mp4",
-    "metrics": ".metrics.json",
-    "gates": ".gates.csv",
-}
 
 
 def choose_sampling(model: Sampling, options: LabelOptions) -> Sampling:
@@ -50,20 +46,6 @@ def choose_sampling(model: Sampling, options: LabelOptions) -> Sampling:
             "sampling %s differs from the model's training sampling %s", chosen.rate_only, model
         )
     return chosen
-
-
-@dataclass(frozen=True)
-class VideoJob:
-    """What one source needs once it is opened: where it goes and what it is."""
-
-    source: str
-    name: str
-    info: VideoInfo
-    paths: dict[str, Path]
-    gt: np.ndarray | None  # (frames,) truth by source frame, or None
-    live: bool
-    sampling: Sampling
-    overwrite: bool  # --overwrite, or leftovers of this input's interrupted run
 
 
 class LabelJob:
@@ -93,8 +75,8 @@ class LabelJob:
         if o.out_dir is None:
             return {}
         wanted = {"video": o.video, "metrics": o.gt is not None, "gates": o.gates}
-        kinds = [k for k in OUTPUT_SUFFIXES if wanted.get(k, True)]
-        paths = {k: o.out_dir / f"{name}{OUTPUT_SUFFIXES[k]}" for k in kinds}
+        kinds = [k for k in LABEL_OUTPUTS if wanted.get(k, True)]
+        paths = {k: o.out_dir / f"{name}{LABEL_OUTPUTS[k]}" for k in kinds}
         existing = [p.name for p in paths.values() if p.exists()]
         if existing and not overwrite:
             raise OutputExistsError(
@@ -272,3 +254,9 @@ class LabelJob:
             return None
         kept = self.sampling.kept_source_frames(len(job.gt), float(job.info.fps or LIVE_FPS))
         return job.gt[kept]
+
+
+def load_job(options: LabelOptions, worker: DecodeWorker | None = None) -> LabelJob:
+    """The model of `options` loaded once, ready to label any number of sources (close it
+    when done: it may hold a decode worker process). `worker`: one already decoding."""
+    return LabelJob(load_labeler(options.model or default_model_path()), options, worker)
