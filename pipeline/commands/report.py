@@ -12,18 +12,12 @@ from pathlib import Path
 
 from pipeline.errors import AnnotationError, FramelabelError
 from pipeline.outputs.editorial import MIN_CHAPTER_S
-from pipeline.report.build import (
-    INDEX_NAME,
-    ReportOptions,
-    VideoReport,
-    check_out_dir,
-    labelled_names,
-    report_video,
-)
+from pipeline.outputs.layout import INDEX_NAME
+from pipeline.report.build import ReportOptions, check_out_dir, labelled_names, report_video
 from pipeline.report.handoff import write_chapters, write_timelines
 from pipeline.report.index import write_index
 from pipeline.report.review import LOW_CONFIDENCE
-from pipeline.report.truth import DEFAULT_TOLERANCE
+from pipeline.report.truth import DEFAULT_TOLERANCE, VideoReport
 
 
 def add_report_arguments(p: argparse.ArgumentParser) -> None:
