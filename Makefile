@@ -35,6 +35,7 @@ MODEL ?= pipeline/assets/default.ckpt
 
 TR_VIDEOS = $$(sed 's|^|data/transitions/videos/|; s|$$|.mp4|' data/transitions/splits/$(1).txt)
 TR_RUN := runs/transitions
+FIT_FLAGS ?=  # e.g. "--model.gate_init chrono --model.chrono_tmax 128" (README "Chrono initialisation")
 
 data/transitions/dataset.json: | $(STAMP)
 	$(BIN)/python datasets/transitions/build.py --out data/transitions --videos 250 --cut-videos 24
@@ -43,7 +44,7 @@ data/transitions/dataset.json: | $(STAMP)
 # score both tools on the mixed test split and on the hard-cut-only one (the README table).
 transitions-table: data/transitions/dataset.json
 	$(BIN)/python -m pip install -q "scenedetect>=0.6"  # the baseline it is compared with
-	$(FL) fit --config configs/transitions.yaml --data.root data/transitions --trainer.default_root_dir $(TR_RUN)
+	$(FL) fit --config configs/transitions.yaml --data.root data/transitions --trainer.default_root_dir $(TR_RUN) $(FIT_FLAGS)
 	cp $$(ls -t $(TR_RUN)/lightning_logs/*/checkpoints/best-*.ckpt | head -1) $(TR_RUN)/model.ckpt
 	$(FL) label $(call TR_VIDEOS,val) $(call TR_VIDEOS,test) $(call TR_VIDEOS,cuts) \
 		--model $(TR_RUN)/model.ckpt --no-video --quiet --overwrite --out $(TR_RUN)/pred
@@ -112,6 +113,10 @@ film-events-cells: data/fe_long/dataset.json $(PLOTS)
 	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
 		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
 		--plot docs/gates_at_cues.png --json runs/fe_cells/gates_at_cues.json
+	# seed 2: the LSTM seed that did not learn the key rule (README "The gates ... at a cue")
+	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
+		--model $$(ls -t runs/fe_cells/lstm/s2/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
+		--plot docs/gates_at_cues_failing_seed.png --json runs/fe_cells/gates_at_cues_s2.json
 
 # Which lever teaches the LSTM a cue past 200 frames? One lever at a time over the PyTorch
 # default, 30 epochs, seeds 0-2 (README "Long memory: which lever"); resumes where it stopped.
