@@ -110,10 +110,9 @@ def _top_forget_changes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(T, H) forget gates -> the k units whose gate moved most since the frame before, per
     frame (T, k), and those signed changes f_t - f_{t-1} (T, k)."""
-    f = forget
-    prev = f[:1] if previous_forget is None else np.asarray(previous_forget, np.float64)[None]
-    delta = np.diff(np.concatenate([prev, f]), axis=0)  # (T, H): f_t - f_{t-1}
-    k = min(top_k, f.shape[1])
+    prev = forget[:1] if previous_forget is None else np.asarray(previous_forget, np.float64)[None]
+    delta = np.diff(np.concatenate([prev, forget]), axis=0)  # (T, H): f_t - f_{t-1}
+    k = min(top_k, forget.shape[1])
     top = np.argsort(-np.abs(delta), axis=1, kind="stable")[:, :k]  # (T, k)
     top_delta = np.take_along_axis(delta, top, axis=1)  # (T, k)
     if previous_forget is None:  # the video's first frame has nothing to change from
