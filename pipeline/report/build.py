@@ -83,7 +83,7 @@ def build_page(video: LabelledVideo, truth: TruthScores | None, options: ReportO
         truth=truth_html(truth, video.classes) + metrics_json_html(video.metrics_json),
         model_card=model_card_html(model_card(video.meta)),
     )
-    data = build_payload(video, truth, options.low_confidence)
+    data = build_payload(video, truth, options.low_confidence, video.out_dir)
     return render_page(video, parts, data, video.out_dir)
 
 

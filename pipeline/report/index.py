@@ -40,6 +40,11 @@ def _row(report: VideoReport, folder: Path) -> str:
     return "<tr>" + "".join(cells) + "</tr>"
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 video`, `2 videos`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def index_html(reports: Sequence[VideoReport], folder: Path) -> str:
     head = ["video", "duration", "frames", "segments", "labels"]
     head += [name for name, _, _ in METRIC_COLUMNS]
@@ -51,8 +56,8 @@ def index_html(reports: Sequence[VideoReport], folder: Path) -> str:
         "img-src data:; style-src 'unsafe-inline'\">"
         '<link rel="icon" href="data:,"><title>framelabel reports</title>'
         f"<style>{asset('report.css')}</style></head><body>"
-        f'<header><h1>framelabel reports</h1><p class="summary">{len(reports)} videos in '
-        f"<code>{escape(str(folder))}</code></p></header>"
+        f'<header><h1>framelabel reports</h1><p class="summary">{plural(len(reports), "video")} in '
+        f"<code>{escape(folder.resolve().name)}</code></p></header>"
         f'<section style="margin:12px 18px"><table id="videos" class="scores">'
         f"<thead><tr>{ths}</tr></thead><tbody>{rows}</tbody></table></section></body></html>"
     )

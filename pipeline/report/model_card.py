@@ -9,10 +9,12 @@ read from the checkpoint's hyperparameters when that file is still there.
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 from pathlib import Path
 from typing import Any
 
+from pipeline.checkpoint.bundled import DEFAULT_MODEL
 from pipeline.outputs.segments_json import SegmentsMeta
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ def _checkpoint_fields(path: str | None) -> dict[str, str]:
     encoder = hp.get("encoder") or {}
     size = (hp.get("preprocessing") or {}).get("size")
     fields = {
-        "encoder": f"{encoder.get('name', '?')} (weights: {encoder.get('weights', '?')})",
+        "encoder": _fmt_encoder(encoder),
         "input size": "x".join(str(s) for s in size) if size else "?",
         "feature dim": str(hp.get("feature_dim", "?")),
         "sequence model": f"LSTM hidden {hp.get('hidden_size', '?')}, "
@@ -55,15 +57,61 @@ def _checkpoint_fields(path: str | None) -> dict[str, str]:
     return fields
 
 
+# model_card keys that rows of their own already show (classes, checkpoint, sampling, framing)
+SHOWN_ELSEWHERE = {"classes", "checkpoint", "sampling", "framing"}
+
+
+def checkpoint_name(path: str | None) -> str:
+    """The checkpoint as a shared page may name it: the bundled model by that name, any other
+    by its file name only (a full path tells readers of the page about the labeller's disk)."""
+    if not path:
+        return "unknown"
+    if Path(path).name == DEFAULT_MODEL and Path(path).parent.name == "assets":
+        return f"the bundled default model ({DEFAULT_MODEL})"
+    return Path(path).name
+
+
+def _fmt_encoder(encoder: Any) -> str:
+    """`cues, 64 px, no weights` / `resnet18, 224 px, weights: pretrained`."""
+    if not isinstance(encoder, dict):
+        return _text(encoder)
+    name = str(encoder.get("name", "?"))
+    size = f", {encoder['input_size']} px" if encoder.get("input_size") else ""
+    if name.startswith("cues"):  # hand-made measures: there is nothing to load
+        return f"{name}{size}, no weights (hand-made cues)"
+    weights = encoder.get("weights", "?")
+    if isinstance(weights, str) and ("/" in weights or "\\" in weights):
+        weights = Path(weights).name
+    return f"{name}{size}, weights: {weights}"
+
+
+def _card_rows(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """The stored model_card dict as rows, without what other rows show."""
+    rows = []
+    for key, value in card.items():
+        if key in SHOWN_ELSEWHERE:
+            continue
+        rows.append((str(key), _fmt_encoder(value) if key == "encoder" else _text(value)))
+    return rows
+
+
+def _command_text(command: Any) -> str:
+    """The command line with absolute paths cut to their file names (see `checkpoint_name`)."""
+    if not command:
+        return NOT_STORED
+    words = [Path(w).name if os.path.isabs(str(w)) else str(w) for w in command]
+    return shlex.join(words)
+
+
 def model_card(meta: SegmentsMeta) -> list[tuple[str, str]]:
-    """Rows of the model card, most important first."""
+    """Rows of the model card, most important first; each field once."""
     rows: list[tuple[str, str]] = [
         ("classes", ", ".join(str(c) for c in meta.classes)),
-        ("checkpoint", str(meta.model or "unknown")),
+        ("checkpoint", checkpoint_name(meta.model)),
         ("sampling", _fmt_sampling(meta.sampling)),
     ]
     if isinstance(meta.model_card, dict):
-        rows += [(str(k), _text(v)) for k, v in meta.model_card.items()]
+        rows += _card_rows(meta.model_card)
     else:
         rows += list(_checkpoint_fields(meta.model).items())
     rows += _framing_rows(meta.framing)
@@ -71,8 +119,7 @@ def model_card(meta: SegmentsMeta) -> list[tuple[str, str]]:
     rows += [(f"post-processing: {k}", _text(v)) for k, v in post.items() if v is not None]
     if meta.frames is not None:
         rows.append(("labelled frames", str(meta.frames)))
-    command = meta.command
-    rows.append(("command", shlex.join(map(str, command)) if command else NOT_STORED))
+    rows.append(("command", _command_text(meta.command)))
     return rows
 
 

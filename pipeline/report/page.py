@@ -52,19 +52,49 @@ def relative_url(target: Path, page_dir: Path) -> str:
 
 
 def player_html(video: LabelledVideo, page_dir: Path) -> str:
-    """The <video> element for the annotated video (or the source), or a note that there is none."""
+    """The <video> element (annotated video, else the source) with the page's own control bar
+    under it: the browser's controls would cover the ribbon burned into the picture's bottom
+    whenever it is paused, which is when one reviews. A note when there is no video at all."""
     media = video.media
     if media.player is None:
         return (
-            '<div class="novideo">No video found: neither '
+            '<div class="novideo" id="novideo">No video found: neither '
             f"<code>{escape(video.name)}.annotated.mp4</code> nor the source video is beside "
             "this page (re-run label without --no-video, or pass --videos DIR).</div>"
         )
     src = relative_url(media.player, page_dir)
     return (
-        f'<video id="player" controls preload="auto" src="{escape(src)}" '
-        f'data-kind="{media.kind}"></video>'
+        f'<video id="player" preload="auto" src="{escape(src)}" data-kind="{media.kind}"></video>'
+        + MISSING_VIDEO
+        + CONTROLS
     )
+
+
+# Shown when the linked video cannot be loaded (the page was moved without it): the script
+# tries the source video recorded in segments.json, then offers a local file.
+MISSING_VIDEO = (
+    '<div class="missing" id="missing" hidden><b>The video could not be loaded</b>: '
+    '<code id="missing-src"></code>. Keep this page beside its video, or '
+    '<label class="pick">choose the video file <input type="file" id="pick-video" '
+    'accept="video/*"></label>.</div>'
+)
+CONTROLS = (
+    '<div class="controls" id="controls">'
+    '<button type="button" id="play" title="play / pause (space)">&#9654;</button>'
+    '<button type="button" data-frame="-1" title="one frame back (,)">&#8249;</button>'
+    '<button type="button" data-frame="1" title="one frame forward (.)">&#8250;</button>'
+    '<span id="clock" class="clock"></span>'
+    '<select id="rate" title="playback speed">'
+    '<option value="0.25">0.25x</option><option value="0.5">0.5x</option>'
+    '<option value="1" selected>1x</option><option value="2">2x</option></select>'
+    '<label title="the segments as subtitles (NAME.vtt)"><input type="checkbox" id="subs"> '
+    "subtitles</label>"
+    '<button type="button" id="mute" title="sound on / off">sound on</button>'
+    '<span class="zoom">zoom <button type="button" id="zoom-out" title="zoom out (-)">&minus;'
+    '</button><button type="button" id="zoom-in" title="zoom in (+)">+</button>'
+    '<button type="button" id="zoom-all" title="whole video (0)">all</button></span>'
+    "</div>"
+)
 
 
 def gates_html(has_gates: bool) -> str:

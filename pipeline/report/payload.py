@@ -5,12 +5,16 @@ Ribbons are exact (one entry per run of labels); traces are bucketed (see `trace
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
 from pipeline.core.segments import labels_to_segments
 from pipeline.outputs.colors import class_colors
+from pipeline.outputs.subtitles import cue_text
 from pipeline.report.data import LabelledVideo, Media
 from pipeline.report.traces import gate_traces, track_traces
 from pipeline.report.truth import TruthScores
@@ -61,20 +65,62 @@ def gates_payload(video: LabelledVideo) -> dict[str, Any] | None:
     return gate_traces(video.media.media_s[rows], gates.means())
 
 
-def frame_numbering(video: LabelledVideo) -> dict[str, float] | None:
-    """{"first", "step", "rate"} when row i is frame first + i*step and plays at i/rate."""
-    frames = video.track.frame_indices
-    if video.media.kind != "annotated" or len(frames) < 2:
-        return None
+def row_table(video: LabelledVideo) -> dict[str, Any]:
+    """Each track row's frame number and player time, so the page names the frame under the
+    playhead and steps frame by frame on either video (the annotated one or the source, whose
+    pts may be irregular). Regular rows are sent as a rule ({"first", "step", "t0", "rate"}:
+    row i is frame first + i*step, playing from t0 + i/rate), others as the two lists."""
+    frames, media_s = video.track.frame_indices, video.media.media_s
+    if len(frames) < 2:
+        return {"frame": [int(f) for f in frames], "t": [row_time(video.media, 0)][: len(frames)]}
     steps = np.diff(frames)
-    if not np.all(steps == steps[0]):
+    rate = (len(frames) - 1) / float(media_s[-1] - media_s[0]) if media_s[-1] > media_s[0] else 0
+    regular = rate > 0 and np.all(steps == steps[0])
+    if regular:
+        rule = media_s[0] + np.arange(len(frames)) / rate
+        regular = bool(np.abs(rule - media_s).max() < 0.25 / rate)  # within a quarter frame
+    if regular:
+        return {
+            "first": int(frames[0]),
+            "step": int(steps[0]),
+            "t0": round(float(media_s[0]), 6),
+            "rate": round(rate, 6),
+            "count": len(frames),
+        }
+    return {
+        "frame": frames.astype(int).tolist(),
+        "t": [round(float(t), TIME_DECIMALS) for t in media_s],
+    }
+
+
+def fallback_url(video: LabelledVideo, page_dir: Path) -> str | None:
+    """The source video recorded in segments.json, as a URL relative to the page, when the page
+    plays another file (the annotated video): tried when that one cannot be loaded."""
+    stored = video.meta.source
+    if not isinstance(stored, str) or not stored:
         return None
-    rate = len(frames) / video.media.end_s if video.media.end_s > 0 else 0.0
-    return {"first": int(frames[0]), "step": int(steps[0]), "rate": round(rate, 6)}
+    path = Path(stored) if Path(stored).is_absolute() else video.out_dir / stored
+    if video.media.player is not None and path.resolve() == video.media.player.resolve():
+        return None
+    rel = os.path.relpath(path.resolve(), page_dir.resolve())
+    return quote(Path(rel).as_posix())
+
+
+def subtitle_cues(video: LabelledVideo) -> list[list]:
+    """[t0, t1, text] per segment, the cues of NAME.vtt on the player's clock. The page adds
+    them as a text track itself: a page opened from file:// may not load a .vtt beside it."""
+    return [
+        [
+            row_time(video.media, s.rows[0]),
+            row_time(video.media, s.rows[1]),
+            cue_text(s.label, s.mean_confidence),
+        ]
+        for s in video.segments
+    ]
 
 
 def build_payload(
-    video: LabelledVideo, truth: TruthScores | None, threshold: float
+    video: LabelledVideo, truth: TruthScores | None, threshold: float, page_dir: Path
 ) -> dict[str, Any]:
     """Everything the script needs, JSON-ready."""
     track = video.track
@@ -89,6 +135,8 @@ def build_payload(
         "trace": track_traces(video.media.media_s, track.confidence, track.probs),
         "gates": gates_payload(video),
         "threshold": threshold,
-        "frames": frame_numbering(video),
+        "rows": row_table(video),
         "source_fps": video.media.source_fps,
+        "fallback": fallback_url(video, page_dir),
+        "cues": subtitle_cues(video),
     }

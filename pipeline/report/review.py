@@ -112,4 +112,12 @@ def review_items(
     found: Sequence[ReviewItem] = []
     if target is not None:
         found = disagreements(labels, confidence, target)[:max_items]
-    return [*found, *low_confidence(labels, confidence, threshold)[:max_items]]
+    # a low-confidence stretch that overlaps a disagreement card already shown is the same
+    # moment: it is left out so each card shows something new
+    shown = [(it.start, it.end) for it in found]
+    fresh = [
+        it
+        for it in low_confidence(labels, confidence, threshold)
+        if not any(it.start < end and start < it.end for start, end in shown)
+    ]
+    return [*found, *fresh[:max_items]]

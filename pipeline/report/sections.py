@@ -64,7 +64,8 @@ def summary_html(video: LabelledVideo) -> str:
     playing = escape(media.player.name) if media.player is not None else "no video found"
     return (
         f'<p class="summary">{fmt_time(media.end_s)} &middot; {len(track)} labelled frames '
-        f"&middot; {len(video.segments)} segments &middot; playing <code>{playing}</code></p>"
+        f"&middot; {len(video.segments)} segments &middot; playing "
+        f'<code id="playing">{playing}</code></p>'
         f'<p class="summary">{share_bar(track.labels, video.classes)}</p>'
     )
 
@@ -166,6 +167,10 @@ def per_class_html(truth: TruthScores, classes: Sequence[str]) -> str:
     return f'<table class="scores"><thead>{head}</thead><tbody>{rows}</tbody></table>'
 
 
+# A cell shaded above this share gets light text: dark text on it falls under 4.5:1 contrast.
+DARK_CELL = 0.45
+
+
 def confusion_html(cm: np.ndarray, classes: Sequence[str]) -> str:
     """Counts, rows = truth, columns = prediction; cells shaded by the share of their row."""
     totals = cm.sum(axis=1, keepdims=True)
@@ -174,7 +179,8 @@ def confusion_html(cm: np.ndarray, classes: Sequence[str]) -> str:
     body = ""
     for i, name in enumerate(classes):
         cells = "".join(
-            f'<td class="{"diag" if i == j else "off"}" style="--a:{share[i, j]:.3f}" '
+            f'<td class="{"diag" if i == j else "off"}{" dark" if share[i, j] > DARK_CELL else ""}" '
+            f'style="--a:{share[i, j]:.3f}" '
             f'title="{share[i, j]:.1%} of true {escape(name)}">{int(cm[i, j])}</td>'
             for j in range(len(classes))
         )

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
+from tests.report.browser import browser  # noqa: F401  (the headless Chromium fixture)
 from tools.synth import write_test_video
 
 SIZE = (128, 72)

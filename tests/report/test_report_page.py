@@ -145,3 +145,26 @@ def test_a_truth_for_another_video_fails_that_video_only(labelled: Labelled, cap
     assert main(["report", str(labelled.out), "--gt", str(bad)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "clip" in err[0] and "5000" in err[0]
+
+
+def test_the_model_card_names_each_field_once_and_no_absolute_path(labelled: Labelled) -> None:
+    page = write_report(labelled.out, "clip")
+    card = page.read_text().split('id="model-card"')[1]
+    fields = re.findall(r"<tr><th>([^<]+)</th>", card)
+    assert len(fields) == len(set(fields)), fields  # classes, checkpoint, sampling: once each
+    assert "the bundled default model (default.ckpt)" in card
+    assert str(labelled.out) not in card and "/pipeline/assets/" not in card
+    assert "weights: pretrained" not in card and "no weights (hand-made cues)" in card
+
+
+def test_the_index_counts_in_words_and_names_only_the_folder(labelled: Labelled) -> None:
+    main(["report", str(labelled.out)])
+    index = (labelled.out / "index.html").read_text()
+    assert "1 video in <code>out</code>" in index and str(labelled.out) not in index
+
+
+def test_dark_confusion_cells_get_light_text(labelled: Labelled) -> None:
+    page = write_report(labelled.out, "clip", gt=labelled.truth)
+    cells = re.findall(r'<td class="(diag|off)( dark)?" style="--a:([0-9.]+)"', page.read_text())
+    assert cells and all(bool(dark) == (float(a) > 0.45) for _, dark, a in cells)
+    assert any(dark for _, dark, _ in cells)  # the shot diagonal is dark

@@ -137,3 +137,11 @@ def test_model_card_shows_the_framing_and_every_crop() -> None:
         "from frame 0: 960x620 at (160, 0); from frame 240: 1280x620 at (0, 0)"
     )
     assert "framing" not in dict(model_card(SegmentsMeta(classes=["shot"])))  # older outputs
+
+
+def test_low_confidence_cards_skip_moments_a_disagreement_card_shows() -> None:
+    conf = A([0.9, 0.3, 0.3, 0.9, 0.9, 0.9, 0.9, 0.9, 0.2, 0.9])
+    labels = A([0, 1, 1, 0, 0, 0, 0, 0, 2, 0])
+    target = A([0, 0, 0, 0, 0, 0, 0, 0, 2, 0])  # rows 1-2 are wrong and unsure; row 8 unsure
+    items = review_items(labels, conf, target, threshold=0.6)
+    assert [(it.kind, it.start) for it in items] == [("disagreement", 1), ("low confidence", 8)]
