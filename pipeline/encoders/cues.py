@@ -164,6 +164,63 @@ class HsvCueEncoder(CueEncoder):
         return torch.cat([cues, thumb], 1)
 
 
+REGIONS_NAME = "cues_regions"
+REGION_GRID = (3, 3)  # (columns, rows) of regions
+REGION_COUNT = REGION_GRID[0] * REGION_GRID[1]
+REGION_THUMB = (4, 3)  # (width, height) of each region's luma layout
+REGION_GROUP_SIZES = (
+    *GROUP_SIZES,
+    *(RGB_BINS**3 + 1,) * REGION_COUNT,
+    *(REGION_THUMB[0] * REGION_THUMB[1] + 1,) * REGION_COUNT,
+)
+# The region descriptors form two sets (colour, layout) of REGION_COUNT groups each: the
+# sequence model sorts each set's similarities (`region_sets`), so it reads "how much of the
+# picture changed" whatever the place of the change.
+REGION_SETS = (REGION_COUNT, REGION_COUNT)
+
+
+def _region_ids(height: int, width: int, device: torch.device) -> torch.Tensor:
+    """(h * w,) the region of each pixel, row by row: regions of (nearly) equal size."""
+    cols, rows = REGION_GRID
+    col = torch.arange(width, device=device) * cols // width  # (w,)
+    row = torch.arange(height, device=device) * rows // height  # (h,)
+    return (row[:, None] * cols + col[None, :]).flatten()
+
+
+class RegionCueEncoder(CueEncoder):
+    """The `cues` descriptors plus, for each cell of a 3x3 grid, an RGB histogram and a 4x3
+    luma layout. A cut changes every region; a hand entering, a caption or a passer-by changes
+    a few, which whole-frame similarities cannot tell apart from a cut that changes little."""
+
+    def __init__(self, spec: EncoderSpec) -> None:
+        super().__init__(spec)
+        self.feature_dim = sum(REGION_GROUP_SIZES)
+
+    def features(self, x: torch.Tensor, rgb_index: torch.Tensor | None = None) -> torch.Tensor:
+        x = x.float().contiguous()  # (B, 3, h, w)
+        batch, _, height, width = x.shape
+        if rgb_index is None:
+            q = (x.clamp(0, 255) * (RGB_BINS / 256)).long().clamp_max(RGB_BINS - 1)
+            rgb_index = (q[:, 0] * RGB_BINS + q[:, 1]) * RGB_BINS + q[:, 2]  # (B, h, w)
+        cues = super().features(x, rgb_index)  # (B, D)
+        bins = RGB_BINS**3
+        regions = _region_ids(height, width, x.device)  # (h * w,)
+        index = regions[None] * bins + rgb_index.flatten(1)  # (B, h * w)
+        counts = _histogram(index, REGION_COUNT * bins) * (height * width)  # (B, R * bins)
+        per_region = torch.bincount(regions, minlength=REGION_COUNT).float()  # (R,)
+        hist = (counts.view(batch, REGION_COUNT, bins) / per_region[:, None]).sqrt()  # (B, R, 64)
+        luma = (x * self.luma_weights).sum(1, keepdim=True) / 255  # (B, 1, h, w)
+        cols, rows = REGION_GRID
+        size = (rows * REGION_THUMB[1], cols * REGION_THUMB[0])
+        layout = F.adaptive_avg_pool2d(luma, size)  # (B, 1, rows * th, cols * tw)
+        layout = layout.view(batch, rows, REGION_THUMB[1], cols, REGION_THUMB[0])
+        layout = layout.permute(0, 1, 3, 2, 4).reshape(batch, REGION_COUNT, -1)  # (B, R, 12)
+        layout = layout - layout.mean(-1, keepdim=True)
+        parts = [hist[:, r] for r in range(REGION_COUNT)]
+        parts += [layout[:, r] for r in range(REGION_COUNT)]
+        return torch.cat([cues, *(_unit(p) for p in parts)], 1)  # (B, D)
+
+
 def build_cues(spec: EncoderSpec) -> FrameEncoder:
     """Registry factory for `cues`."""
     return CueEncoder(spec)
@@ -174,5 +231,11 @@ def build_hsv_cues(spec: EncoderSpec) -> FrameEncoder:
     return HsvCueEncoder(spec)
 
 
+def build_region_cues(spec: EncoderSpec) -> FrameEncoder:
+    """Registry factory for `cues_regions`."""
+    return RegionCueEncoder(spec)
+
+
 register_encoder(NAME, build_cues)
 register_encoder(HSV_NAME, build_hsv_cues)
+register_encoder(REGIONS_NAME, build_region_cues)

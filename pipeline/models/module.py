@@ -48,6 +48,8 @@ class FrameLabelerModule(L.LightningModule):
             streamed label is this many frames late.
         similarity_groups: feature slices compared separately (sizes; empty = the whole vector).
         difference_groups: indices of those slices compared by mean absolute difference.
+        region_sets: counts of the last slices that describe regions of the picture; each
+            set's similarities are sorted (how much of the picture changed, not where).
         gate_init: gate bias initialisation, "default", "forget_bias" or "chrono"
             (`pipeline.models.gate_init`).
         forget_bias: the keep-gate bias of `gate_init: forget_bias`.
@@ -85,6 +87,7 @@ class FrameLabelerModule(L.LightningModule):
         lookahead: int = 0,
         similarity_groups: list[int] | None = None,
         difference_groups: list[int] | None = None,
+        region_sets: list[int] | None = None,
         gate_init: str = "default",
         forget_bias: float = 1.0,
         chrono_tmax: int = 1000,

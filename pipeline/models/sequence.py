@@ -82,6 +82,10 @@ class SequenceSettings:
         difference_groups: indices of `similarity_groups` compared by their mean absolute
             difference instead (1 - 4 x mean |a - b|: 1 = unchanged), for raw values such as
             `cues_hsv`'s HSV thumbnail (PySceneDetect's content score).
+        region_sets: counts of the last `similarity_groups` that form sets of equal-size
+            descriptors of regions of the picture (e.g. [9, 9]: `cues_regions`' colour and
+            layout per cell of a 3x3 grid). Each set's similarities are sorted per lag, so the
+            model reads how much of the picture changed, not where.
         gate_init: how the gate biases start (`pipeline.models.gate_init`): "default"
             (PyTorch's), "forget_bias" (the forget / GRU update gate at `forget_bias`) or
             "chrono" (time scales spread over 1..`chrono_tmax` frames). No effect on the RNN.
@@ -104,6 +108,7 @@ class SequenceSettings:
     lookahead: int = 0
     similarity_groups: tuple[int, ...] = ()
     difference_groups: tuple[int, ...] = ()
+    region_sets: tuple[int, ...] = ()
     gate_init: str = "default"
     forget_bias: float = 1.0
     chrono_tmax: int = 1000
@@ -112,6 +117,7 @@ class SequenceSettings:
         object.__setattr__(self, "similarity_lags", tuple(int(k) for k in self.similarity_lags))
         object.__setattr__(self, "similarity_groups", tuple(int(k) for k in self.similarity_groups))
         object.__setattr__(self, "difference_groups", tuple(int(k) for k in self.difference_groups))
+        object.__setattr__(self, "region_sets", tuple(int(k) for k in self.region_sets))
         problems = []
         if self.hidden_size < 1 or self.num_layers < 1:
             problems.append(
@@ -133,6 +139,7 @@ class SequenceSettings:
                 f"difference_groups={list(self.difference_groups)}: expected indices of the "
                 f"{groups} similarity_groups"
             )
+        problems += self._region_set_problems()
         if self.cell not in CELLS:
             problems.append(f"cell={self.cell!r}: expected one of {sorted(CELLS)}")
         if self.gate_init not in GATE_INITS:
@@ -148,6 +155,28 @@ class SequenceSettings:
         if problems:
             raise ConfigError(f"sequence model settings: {'; '.join(problems)}")
 
+    def _region_set_problems(self) -> list[str]:
+        """Region sets take the last similarity groups, equal sizes within a set, no
+        difference groups among them."""
+        if not self.region_sets:
+            return []
+        first = len(self.similarity_groups) - sum(self.region_sets)
+        if min(self.region_sets) < 1 or first < 0:
+            return [
+                f"region_sets={list(self.region_sets)}: expected counts >= 1 of the last of "
+                f"the {len(self.similarity_groups)} similarity_groups"
+            ]
+        problems = []
+        for start, end in _set_bounds(first, self.region_sets):
+            if len(set(self.similarity_groups[start:end])) > 1:
+                problems.append(
+                    f"region_sets: similarity_groups {start}..{end - 1} differ in size "
+                    f"{list(self.similarity_groups[start:end])}; a set needs equal sizes"
+                )
+        if any(k >= first for k in self.difference_groups):
+            problems.append("difference_groups inside region_sets: expected them before")
+        return problems
+
     @classmethod
     def from_hparams(cls, hparams: Mapping) -> SequenceSettings:
         """The settings named in `hparams` (a checkpoint's or the module's); others default."""
@@ -159,7 +188,17 @@ class SequenceSettings:
         d["similarity_lags"] = list(self.similarity_lags)
         d["similarity_groups"] = list(self.similarity_groups)
         d["difference_groups"] = list(self.difference_groups)
+        d["region_sets"] = list(self.region_sets)
         return d
+
+
+def _set_bounds(first: int, counts: tuple[int, ...]) -> list[tuple[int, int]]:
+    """[start, end) group indices of each region set, the first starting at group `first`."""
+    bounds, start = [], first
+    for count in counts:
+        bounds.append((start, start + count))
+        start += count
+    return bounds
 
 
 class SequenceLabeler(nn.Module):
@@ -227,16 +266,34 @@ class SequenceLabeler(nn.Module):
         if s.delta:
             parts.append(feats - lagged(1))
         out = [self.proj(torch.cat(parts, -1))] if parts else []  # (B, T, P)
-        differences = set(s.difference_groups)
         for k in self.lags:  # one similarity per lag and feature group
-            pairs = zip(feats.split(self.groups, -1), lagged(k).split(self.groups, -1), strict=True)
-            out += [
-                (1 - 4 * (a - b).abs().mean(-1, keepdim=True))
-                if g in differences
-                else F.cosine_similarity(a, b, dim=-1)[..., None]
-                for g, (a, b) in enumerate(pairs)
-            ]
+            out += self._similarities(feats, lagged(k))
         return torch.cat(out, -1)  # (B, T, P + lags * groups)
+
+    def _similarities(self, a: torch.Tensor, b: torch.Tensor) -> list[torch.Tensor]:
+        """(B, T, D) frames and the frames k back -> one (B, T, n) tensor per plain group
+        (n = 1) and per region set (n = its regions, sorted from most to least changed)."""
+        s = self.settings
+        plain = len(self.groups) - sum(s.region_sets)
+        cut = sum(self.groups[:plain])
+        pairs = zip(
+            a[..., :cut].split(self.groups[:plain], -1),
+            b[..., :cut].split(self.groups[:plain], -1),
+            strict=True,
+        )
+        out = [
+            (1 - 4 * (x - y).abs().mean(-1, keepdim=True))
+            if g in s.difference_groups
+            else F.cosine_similarity(x, y, dim=-1)[..., None]
+            for g, (x, y) in enumerate(pairs)
+        ]
+        for start, end in _set_bounds(plain, s.region_sets):
+            size, width = end - start, self.groups[start] * (end - start)
+            x = a[..., cut : cut + width].unflatten(-1, (size, -1))  # (B, T, regions, n)
+            y = b[..., cut : cut + width].unflatten(-1, (size, -1))
+            out.append(F.cosine_similarity(x, y, dim=-1).sort(-1).values)  # (B, T, regions)
+            cut += width
+        return out
 
     def cell_inputs(self, feats: torch.Tensor, state: StreamState | None = None) -> torch.Tensor:
         """(B, T, D) features of a chunk -> (B, T, P) what the recurrent cell reads (features
