@@ -265,3 +265,105 @@ def finalize_labels(
     for t in decode_transitions(probs, class_names, params, solid, fps):
         out[t.start : t.end] = ids[t.kind]
     return out
+
+
+class SettledLabels:
+    """`finalize_labels` as frames stream: each row's final label as soon as no later frame can
+    change it, so the annotated video shows what `labels.csv` will say.
+
+    An event can reach forward only by merging: runs across at most `merge_gap` rows, a
+    fade-out-in across at most `max_hold` rows that are solid but for `FADE_TAIL`, and the flash
+    rule looks back `MAX_FLASH` + 1 rows. So a stretch of quiet rows (no candidate) that is
+    longer than those, and either longer than `max_hold` or holding more than `FADE_TAIL`
+    non-solid rows, closes every event before it: the rows up to its end are final. Decoding
+    restarts inside that stretch, so the work per row stays constant. On ordinary footage a
+    label is final a few rows after its transition ends; inside a solid stretch (a fade through
+    black) only after up to `max_hold_s` more. `settle_until` forces rows out early (a cap on the
+    frames held back); those may differ from the final labels.
+    """
+
+    def __init__(
+        self, class_names: Sequence[str], params: TransitionParams | None, fps: float
+    ) -> None:
+        self.class_names = tuple(class_names)
+        self.params = params or TransitionParams()
+        self.fps = float(fps)
+        self.max_hold = round(self.params.max_hold_s * self.fps)
+        self.min_quiet = max(self.params.merge_gap + 1, MAX_FLASH + 2)
+        cut, gradual = self.class_names.index("cut"), self.class_names.index("gradual")
+        self._columns = (cut, gradual)
+        self.probs = np.zeros((0, len(self.class_names)))  # rows [base, base + len)
+        self.solid = np.zeros(0, dtype=bool)
+        self.base = 0  # global row of self.probs[0]
+        self.done = 0  # rows whose labels were handed out
+        self._scan = 0  # local rows looked at for quiet stretches, and the stretch so far
+        self._run = self._nonsolid = 0
+
+    @property
+    def rows(self) -> int:
+        return self.base + len(self.probs)
+
+    def push(self, probs: np.ndarray, solid: np.ndarray) -> np.ndarray:
+        """(T, C) probabilities and (T,) solid flags of the next rows -> labels of the rows
+        that became final (possibly none)."""
+        self.probs = np.concatenate([self.probs, np.asarray(probs, dtype=np.float64)])
+        self.solid = np.concatenate([self.solid, np.asarray(solid, dtype=bool)])
+        end = self._closed_until()
+        if end is None or end <= self.done - self.base:
+            return np.zeros(0, dtype=np.int64)
+        labels = self._decode(end)
+        return self._hand_out(labels, end, keep_from=end - self.min_quiet)
+
+    def settle_until(self, row: int) -> np.ndarray:
+        """Labels of the rows before `row` that are not out yet, decided on what is known (a
+        cap on the rows held back: these may differ from the final labels)."""
+        end = min(row, self.rows) - self.base
+        if end <= self.done - self.base:
+            return np.zeros(0, dtype=np.int64)
+        labels = self._decode(len(self.probs))[:end]
+        # keep enough rows before the cut for any event still open to be decoded alike
+        context = self.max_hold + self.min_quiet + FADE_TAIL
+        return self._hand_out(labels, end, keep_from=end - context)
+
+    def finish(self) -> np.ndarray:
+        """Labels of every row not out yet (the stream ended)."""
+        return self.settle_until(self.rows)
+
+    def _closed_until(self) -> int | None:
+        """Local end (exclusive) of the last quiet stretch that closes the events before it;
+        looks only at the rows pushed since the last call."""
+        p_cut, p_grad = (self.probs[self._scan :, k] for k in self._columns)
+        quiet = (p_cut + p_grad < self.params.low) & (p_cut < self.params.cut_high)
+        closed = None
+        for i, still in enumerate(quiet.tolist(), start=self._scan):
+            self._run = self._run + 1 if still else 0
+            self._nonsolid = self._nonsolid + int(not self.solid[i]) if still else 0
+            if self._run >= self.min_quiet and (
+                self._run > self.max_hold or self._nonsolid > FADE_TAIL
+            ):
+                closed = i + 1
+        self._scan = len(self.probs)
+        return closed
+
+    def _decode(self, end: int) -> np.ndarray:
+        """Final labels of local rows [0, end) as `finalize_labels` gives them."""
+        ids = {name: i for i, name in enumerate(self.class_names)}
+        out = np.full(end, ids["shot"], dtype=np.int64)
+        if end == 0:
+            return out
+        events = decode_transitions(
+            self.probs[:end], self.class_names, self.params, self.solid[:end], self.fps
+        )
+        for t in events:
+            out[t.start : t.end] = ids[t.kind]
+        return out
+
+    def _hand_out(self, labels: np.ndarray, end: int, keep_from: int) -> np.ndarray:
+        """Labels of local rows [done, end); rows before `keep_from` are dropped from memory."""
+        out = labels[self.done - self.base : end]
+        self.done = self.base + end
+        keep = max(0, min(keep_from, len(self.probs)))
+        self.probs, self.solid = self.probs[keep:], self.solid[keep:]
+        self.base += keep
+        self._scan -= keep
+        return out

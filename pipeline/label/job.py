@@ -20,6 +20,7 @@ from pipeline.checkpoint.load import (
 )
 from pipeline.core.frames import VideoInfo
 from pipeline.core.sampling import Sampling
+from pipeline.core.transitions import SettledLabels
 from pipeline.errors import ConfigError, OutputExistsError
 from pipeline.io.decode_worker import DecodeWorker, WorkerStream
 from pipeline.io.framing import BorderTracker, FramingSpec, decode_size
@@ -201,12 +202,19 @@ class LabelJob:
                 progress=bar.update,
                 stop_on_interrupt=job.live,
                 gates=gates,
+                settled=self._settled_labels(fps) if sink is not None else None,
             )
             if sink is not None:
                 sink.finish()
         if tracker is not None:
             track = dataclasses.replace(track, crops=tuple(tracker.changes))
         return track
+
+    def _settled_labels(self, fps: float) -> SettledLabels | None:
+        """The overlay draws the decoded label (the one labels.csv holds), not the argmax."""
+        if self.bundle.transitions is None:
+            return None
+        return SettledLabels(self.bundle.class_names, self.bundle.transitions, fps)
 
     def _gates_writer(self, stack: contextlib.ExitStack, job: VideoJob):
         if "gates" not in job.paths:

@@ -21,7 +21,7 @@ import torch
 
 from pipeline.core.frames import Frame
 from pipeline.core.track import LabelTrack
-from pipeline.core.transitions import solid_frames
+from pipeline.core.transitions import FADE_TAIL, SettledLabels, solid_frames
 from pipeline.encoders import FrameEncoder
 from pipeline.errors import CheckpointError
 from pipeline.io.streaming import chunked
@@ -123,26 +123,65 @@ class FrameSink(Protocol):
 
 
 class _TrackBuilder:
-    """Collects rows as frames become final and hands each to the sink."""
+    """Collects rows as their probabilities become final and hands each frame to the sink once
+    its label is decided: the transition decoding's label (`SettledLabels`, the one labels.csv
+    holds) when the model has one, else the argmax."""
 
-    def __init__(self, sink: FrameSink | None) -> None:
+    def __init__(self, sink: FrameSink | None, settled: SettledLabels | None = None) -> None:
         self.sink = sink
-        self.pending: deque[Frame] = deque()  # pushed, label not final yet
+        self.settled = settled if sink is not None else None
+        self.pending: deque[Frame] = deque()  # pushed, probabilities not final yet
+        self.waiting: deque[tuple[Frame, int, np.ndarray]] = deque()  # label not decided yet
         self.indices: list[int] = []
         self.pts_s: list[float] = []
         self.probs: list[np.ndarray] = []
         self.solid: list[np.ndarray] = []
+        self.solid_rows = np.zeros(0, dtype=bool)  # per row, for the decoder
+
+    def add_solid(self, solid: np.ndarray) -> None:
+        """The solid flags of the frames just pushed (rows in the same order)."""
+        self.solid.append(solid)
+        if self.settled is not None:
+            self.solid_rows = np.concatenate([self.solid_rows, solid])
 
     def emit(self, probs: np.ndarray) -> None:
+        first = len(self.indices)
         for row in probs:
             frame = self.pending.popleft()
             if self.sink is not None:
-                label = int(row.argmax())
-                self.sink.put(LabeledFrame(frame, len(self.indices), label, float(row[label])))
+                self.waiting.append((frame, len(self.indices), row))
             self.indices.append(frame.index)
             self.pts_s.append(frame.pts_s)
         if len(probs):
             self.probs.append(probs)
+            if self.sink is not None:
+                self._hand_out(self._decided(probs, first))
+
+    def close(self) -> None:
+        """The stream ended: every label is decided."""
+        if self.settled is not None:
+            self._hand_out(self.settled.finish())
+
+    def _decided(self, probs: np.ndarray, first: int) -> np.ndarray:
+        if self.settled is None:
+            return probs.argmax(1)
+        solid = self.solid_rows[first : first + len(probs)]
+        labels = self.settled.push(probs, solid)
+        excess = len(self.waiting) - len(labels) - self.max_waiting
+        if excess > 0:  # held frames are capped: decide the oldest on what is known
+            labels = np.concatenate([labels, self.settled.settle_until(self.settled.done + excess)])
+        return labels
+
+    @property
+    def max_waiting(self) -> int:
+        """Frames held for their label: enough for a fade through up to max_hold_s of black."""
+        s = self.settled
+        return 0 if s is None else s.max_hold + 2 * s.min_quiet + FADE_TAIL + 8
+
+    def _hand_out(self, labels: np.ndarray) -> None:
+        for label in labels.tolist():
+            frame, position, row = self.waiting.popleft()
+            self.sink.put(LabeledFrame(frame, position, label, float(row[label])))
 
     def track(self, fps: float, class_names: tuple[str, ...]) -> LabelTrack:
         probs = np.concatenate(self.probs) if self.probs else np.zeros((0, len(class_names)))
@@ -166,21 +205,25 @@ def stream_labels(
     progress: Callable[[int], object] | None = None,
     stop_on_interrupt: bool = False,
     gates: GatesWriter | None = None,
+    settled: SettledLabels | None = None,
 ) -> LabelTrack:
     """Label `frames` (each with `model_rgb`, or `rgb` at the encoder's size) chunk by chunk.
 
     `gates`: also write the gate trace, one row per frame read (needs `labeler.tracer`).
 
+    `settled`: the transition decoding as it streams; the sink then gets each frame with the
+    label labels.csv will hold, once no later frame can change it (else with the argmax).
+
     `stop_on_interrupt`: Ctrl-C ends the stream like its end (for live sources, whose outputs
     are then written); otherwise KeyboardInterrupt propagates.
     """
     labeler.reset()
-    rows = _TrackBuilder(sink)
+    rows = _TrackBuilder(sink, settled)
     try:
         for chunk in chunked(frames, chunk_size):
             rows.pending.extend(chunk)
             inputs = np.stack([f.model_input for f in chunk])
-            rows.solid.append(solid_frames(inputs))  # (T,) for the composite-fade rule
+            rows.add_solid(solid_frames(inputs))  # (T,) for the composite-fade rule
             rows.emit(labeler.push_frames(inputs))  # (T', C)
             if gates is not None:
                 gates.write([f.index for f in chunk], [f.pts_s for f in chunk], labeler.last_trace)
@@ -191,4 +234,5 @@ def stream_labels(
             raise
         log.info("stopped by Ctrl-C after %d frames; writing outputs", len(rows.indices))
     rows.emit(labeler.finish()[: len(rows.pending)])
+    rows.close()
     return rows.track(fps, class_names)
