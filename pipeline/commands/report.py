@@ -47,7 +47,16 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
         default=DEFAULT_TOLERANCE,
         help="frames either side within which a predicted onset matches a true one",
     )
-    p.add_argument("--no-editorial", action="store_true", help="skip NAME.otio and NAME.edl")
+    p.add_argument(
+        "--no-editorial",
+        action="store_true",
+        help="skip the editor timelines (NAME.otio, .edl, .xml, .fcpxml)",
+    )
+    p.add_argument(
+        "--media-root",
+        help="name the source in the timelines as MEDIA_ROOT/FILE (a folder or URL prefix on "
+        "the editor's machine) instead of a path relative to OUT_DIR",
+    )
     p.add_argument(
         "--chapters",
         action="store_true",
@@ -79,7 +88,7 @@ def _one(out_dir: Path, name: str, args: argparse.Namespace) -> VideoReport:
     report = report_video(out_dir, name, args.gt, _options(args))
     written = [report.page]
     if not args.no_editorial:
-        written += write_timelines(report.video)
+        written += write_timelines(report.video, args.media_root)
     if args.chapters and (mp4 := write_chapters(report.video, args.min_chapter)) is not None:
         written.append(mp4)
     size_kb = report.page.stat().st_size / 1024

@@ -1,11 +1,14 @@
-"""Hand-off to editors: the segments as an OpenTimelineIO timeline, a CMX 3600 EDL, chapters.
+"""Hand-off to editors: the segments as an OpenTimelineIO timeline, a CMX 3600 EDL, Final Cut
+Pro 7 XML (read by Premiere and DaVinci Resolve), FCPXML (Final Cut Pro), chapters.
 
 Segments are the rows `segment_table` returns and NAME.segments.json holds (`start_frame`,
 `end_frame` exclusive, `start_s`, `end_s`, `label`, `mean_confidence`). On the timeline each
 segment is one clip over the *source* media, in source frame numbers at the source frame rate,
 so an editor conforms the cut list against the original file; a marker sits at every
-transition (a label change). The EDL is the same timeline through OTIO's `cmx_3600` adapter
-(the `otio-cmx3600-adapter` package in OTIO >= 0.17).
+transition (a label change), on the track and on the clip it starts (the XML formats keep only
+clip markers). The media is named by a URL relative to the output folder (the folder moves as
+a whole) or under a `media_root` the caller gives. The other formats are the same timeline
+through OTIO's adapters (`otio-cmx3600-adapter`, `otio-fcp-adapter`, `otio-fcpx-xml-adapter`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,16 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pipeline.core.track import SegmentRow
 from pipeline.errors import ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.writer import Chapter
+from pipeline.outputs.subtitles import format_timestamp
 
-MIN_CHAPTER_S = 1.0  # shorter segments (a cut, a flash) join the chapter before them
+MIN_CHAPTER_S = 0.0  # a shorter segment (not an edit) joins the chapter before it
+EDIT_LABELS = ("cut", "gradual")  # the shot model's edits: they open the next chapter
 
 
 def _otio() -> Any:
@@ -40,11 +46,23 @@ def _check_fps(fps: float) -> float:
     return float(fps)
 
 
-def _media_reference(otio: Any, source: str | os.PathLike[str] | None, name: str, span: Any) -> Any:
-    """An ExternalReference to the source file (an absolute file URL), or a MissingReference."""
+def media_url(
+    source: str | os.PathLike[str] | None, folder: Path, media_root: str | None
+) -> str | None:
+    """How the timelines name the source: under `media_root` (a folder or URL prefix the
+    editor's machine knows) by file name, else as a path relative to `folder`, the output
+    folder the timeline files live in. None when the source is unknown."""
     if source is None:
+        return None
+    if media_root:
+        return media_root.rstrip("/") + "/" + quote(Path(source).name)
+    return quote(Path(os.path.relpath(Path(source).resolve(), folder.resolve())).as_posix())
+
+
+def _media_reference(otio: Any, url: str | None, name: str, span: Any) -> Any:
+    """An ExternalReference to the source (`media_url`), or a MissingReference."""
+    if url is None:
         return otio.schema.MissingReference(name=name, available_range=span)
-    url = Path(source).resolve().as_uri()
     return otio.schema.ExternalReference(target_url=url, available_range=span)
 
 
@@ -81,10 +99,7 @@ def _transition_markers(otio: Any, segments: Sequence[SegmentRow], fps: float) -
 
 
 def timeline_from_segments(
-    segments: Sequence[SegmentRow],
-    source: str | os.PathLike[str] | None,
-    fps: float,
-    name: str = "framelabel",
+    segments: Sequence[SegmentRow], url: str | None, fps: float, name: str = "framelabel"
 ) -> Any:
     """An `otio.schema.Timeline`: one video track, one clip per segment, transition markers."""
     otio, fps = _otio(), _check_fps(fps)
@@ -96,9 +111,19 @@ def timeline_from_segments(
     rt = otio.opentime.RationalTime
     first, last = int(segments[0].start_frame), int(segments[-1].end_frame)
     span = otio.opentime.TimeRange(rt(first, fps), rt(last - first, fps))
-    reference = _media_reference(otio, source, name, span)
-    for seg in segments:
-        track.append(_clip(otio, seg, fps, reference))
+    reference = _media_reference(otio, url, name, span)
+    for prev, seg in zip([None, *segments[:-1]], segments, strict=True):
+        clip = _clip(otio, seg, fps, reference)
+        if prev is not None:  # the XML formats keep markers on clips only
+            at = otio.opentime.TimeRange(rt(seg.start_frame, fps), rt(0, fps))
+            clip.markers.append(
+                otio.schema.Marker(
+                    name=f"{prev['label']} -> {seg['label']}",
+                    marked_range=at,
+                    color=otio.schema.MarkerColor.RED,
+                )
+            )
+        track.append(clip)
     track.markers.extend(_transition_markers(otio, segments, fps))
     return timeline
 
@@ -111,58 +136,66 @@ def _write_with_adapter(path: Path, timeline: Any, adapter: str, overwrite: bool
     return Path(path)
 
 
-def write_otio(
+# format name -> (OTIO adapter, file suffix, the package that provides the adapter)
+TIMELINE_FORMATS = {
+    "otio": ("otio_json", ".otio", "opentimelineio"),
+    "edl": ("cmx_3600", ".edl", "otio-cmx3600-adapter"),
+    "fcp7": ("fcp_xml", ".xml", "otio-fcp-adapter"),
+    "fcpx": ("fcpx_xml", ".fcpxml", "otio-fcpx-xml-adapter"),
+}
+
+
+def write_timeline(
     path: str | os.PathLike[str],
     segments: Sequence[SegmentRow],
-    source: str | os.PathLike[str] | None,
+    url: str | None,
     fps: float,
+    kind: str = "otio",
     *,
     name: str | None = None,
     overwrite: bool = True,
 ) -> Path:
-    """Write NAME.otio (OTIO JSON) of `segments` over `source`; returns the path."""
-    timeline = timeline_from_segments(segments, source, fps, name or Path(path).stem)
-    return _write_with_adapter(Path(path), timeline, "otio_json", overwrite)
-
-
-def write_edl(
-    path: str | os.PathLike[str],
-    segments: Sequence[SegmentRow],
-    source: str | os.PathLike[str] | None,
-    fps: float,
-    *,
-    name: str | None = None,
-    overwrite: bool = True,
-) -> Path:
-    """Write a CMX 3600 EDL of `segments` (one event per segment); returns the path.
-
-    ConfigError when OTIO's cmx_3600 adapter is not installed (pip install otio-cmx3600-adapter).
-    """
+    """Write the timeline of `segments` over the media at `url` (`media_url`) in format `kind`
+    (`TIMELINE_FORMATS`); returns the path. ConfigError when the adapter is not installed."""
+    adapter, _, package = TIMELINE_FORMATS[kind]
     otio = _otio()
-    if "cmx_3600" not in otio.adapters.available_adapter_names():
-        raise ConfigError(
-            "writing an EDL needs OTIO's cmx_3600 adapter; pip install otio-cmx3600-adapter"
-        )
-    timeline = timeline_from_segments(segments, source, fps, name or Path(path).stem)
-    return _write_with_adapter(Path(path), timeline, "cmx_3600", overwrite)
+    if adapter not in otio.adapters.available_adapter_names():
+        raise ConfigError(f"writing {kind} needs OTIO's {adapter} adapter; pip install {package}")
+    timeline = timeline_from_segments(segments, url, fps, name or Path(path).stem)
+    return _write_with_adapter(Path(path), timeline, adapter, overwrite)
 
 
 def chapters_from_segments(
-    segments: Sequence[SegmentRow], min_length_s: float = MIN_CHAPTER_S
+    segments: Sequence[SegmentRow],
+    min_length_s: float = MIN_CHAPTER_S,
+    edit_labels: Sequence[str] = EDIT_LABELS,
 ) -> list[Chapter]:
-    """One chapter per segment at least `min_length_s` long, titled with its label.
+    """One chapter per segment (a shot, for the shot model), titled with its label and start.
 
-    Chapters tile the video: a shorter segment (a cut, a flash) is folded into the chapter
-    before it (the first chapter also takes any short segments before it). Times are the
-    segments' `start_s`/`end_s`, so pass segments on the clock of the video that gets them.
+    Chapters tile the video. A segment labelled as an edit (`edit_labels`: a cut, a gradual
+    transition) opens the chapter of the segment after it; any other segment shorter than
+    `min_length_s` joins the chapter before it. Titles carry the start to the millisecond
+    (`shot 00:01:02.480`), so no two are alike. Times are the segments' `start_s`/`end_s`:
+    pass segments on the clock of the video that gets them.
     """
-    long_ones = [s for s in segments if s.end_s - s.start_s >= min_length_s]
-    if not segments or not long_ones:
+    starts: list[tuple[float, SegmentRow]] = []  # (chapter start, the segment it is named by)
+    opening: float | None = None  # where a run of edit segments began
+    for seg in segments:
+        if seg.label in edit_labels:
+            opening = seg.start_s if opening is None else opening
+            continue
+        if not starts or seg.end_s - seg.start_s >= min_length_s:
+            starts.append((seg.start_s if opening is None else opening, seg))
+        opening = None
+    if not any(s.end_s - s.start_s >= min_length_s for _, s in starts):
         return []
-    chapters = []
-    for i, seg in enumerate(long_ones):
-        start = float(segments[0].start_s) if i == 0 else seg.start_s
-        nxt = long_ones[i + 1] if i + 1 < len(long_ones) else None
-        end = nxt.start_s if nxt is not None else float(segments[-1].end_s)
-        chapters.append(Chapter(start, end, f"{seg['label']} {float(seg['start_s']):.1f}s"))
-    return chapters
+    ends = [start for start, _ in starts[1:]] + [float(segments[-1].end_s)]
+    first = float(segments[0].start_s)
+    return [
+        Chapter(
+            first if i == 0 else start,
+            end,
+            f"{seg['label']} {format_timestamp(round(seg.start_s * 1000))}",
+        )
+        for i, ((start, seg), end) in enumerate(zip(starts, ends, strict=True))
+    ]

@@ -1,5 +1,5 @@
-"""Editor hand-off files for a labelled video: NAME.otio, NAME.edl and (on request) chapters
-in NAME.annotated.mp4. Thin glue between the loaded outputs and `pipeline.outputs.editorial`.
+"""Editor hand-off files for a labelled video: NAME.otio, .edl, .xml, .fcpxml and (on request)
+chapters in NAME.annotated.mp4. Thin glue between the loaded outputs and `pipeline.outputs.editorial`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,12 @@ from pathlib import Path
 from pipeline.core.track import SegmentRow
 from pipeline.errors import ConfigError
 from pipeline.io.writer import add_chapters
-from pipeline.outputs.editorial import chapters_from_segments, write_edl, write_otio
+from pipeline.outputs.editorial import (
+    TIMELINE_FORMATS,
+    chapters_from_segments,
+    media_url,
+    write_timeline,
+)
 from pipeline.report.data import LabelledVideo
 from pipeline.report.payload import row_time
 
@@ -30,22 +35,27 @@ def player_segments(video: LabelledVideo) -> list[SegmentRow]:
     ]
 
 
-def write_timelines(video: LabelledVideo) -> list[Path]:
-    """NAME.otio and NAME.edl over the source video (a missing one is named, not linked)."""
+def write_timelines(video: LabelledVideo, media_root: str | None = None) -> list[Path]:
+    """NAME.otio, .edl, .xml (Final Cut Pro 7 XML: Premiere, Resolve) and .fcpxml (Final Cut
+    Pro) over the source video, named relative to the output folder or under `media_root` (a
+    missing source is named, not linked). A format whose OTIO adapter is missing is skipped
+    with a warning."""
     media = video.media
     if media.source is None:
         log.warning(
-            "%s: source video not found; the .otio/.edl name it without a path "
+            "%s: source video not found; the timelines name it without a path "
             "(pass --videos DIR to link it)",
             video.name,
         )
     fps = media.source_fps or 25.0
-    segments = video.segments
-    out = [write_otio(video.out_dir / f"{video.name}.otio", segments, media.source, fps)]
-    try:
-        out.append(write_edl(video.out_dir / f"{video.name}.edl", segments, media.source, fps))
-    except ConfigError as err:  # the EDL adapter is a separate package
-        log.warning("%s: no EDL: %s", video.name, err)
+    url = media_url(media.source, video.out_dir, media_root)
+    out = []
+    for kind, (_, suffix, _) in TIMELINE_FORMATS.items():
+        path = video.out_dir / f"{video.name}{suffix}"
+        try:
+            out.append(write_timeline(path, video.segments, url, fps, kind))
+        except ConfigError as err:  # each adapter is a package of its own
+            log.warning("%s: no %s: %s", video.name, suffix, err)
     return out
 
 
