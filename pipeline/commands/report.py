@@ -16,7 +16,9 @@ from pipeline.outputs.layout import INDEX_NAME
 from pipeline.report.build import ReportOptions, check_out_dir, labelled_names, report_video
 from pipeline.report.handoff import write_chapters, write_timelines
 from pipeline.report.index import write_index
+from pipeline.report.page import EMBED_MAX_MB
 from pipeline.report.review import LOW_CONFIDENCE
+from pipeline.report.share import write_zip
 from pipeline.report.truth import DEFAULT_TOLERANCE, VideoReport
 
 
@@ -57,6 +59,17 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
         help="name the source in the timelines as MEDIA_ROOT/FILE (a folder or URL prefix on "
         "the editor's machine) instead of a path relative to OUT_DIR",
     )
+    share = p.add_mutually_exclusive_group()
+    share.add_argument(
+        "--embed",
+        action="store_true",
+        help=f"put the video inside the page (videos up to {EMBED_MAX_MB} MB): one file to send",
+    )
+    share.add_argument(
+        "--zip",
+        action="store_true",
+        help="also write NAME.report.zip: the page, its video and the tracks, to open anywhere",
+    )
     p.add_argument(
         "--chapters",
         action="store_true",
@@ -80,6 +93,7 @@ def _options(args: argparse.Namespace) -> ReportOptions:
         low_confidence=args.low_confidence,
         boundary_classes=classes,
         tolerance=args.tolerance,
+        video_link="embed" if args.embed else "relative",
     )
 
 
@@ -91,6 +105,8 @@ def _one(out_dir: Path, name: str, args: argparse.Namespace) -> VideoReport:
         written += write_timelines(report.video, args.media_root)
     if args.chapters and (mp4 := write_chapters(report.video, args.min_chapter)) is not None:
         written.append(mp4)
+    if args.zip:
+        written.append(write_zip(report, _options(args)))
     size_kb = report.page.stat().st_size / 1024
     names = ", ".join(p.name for p in written[1:])
     print(f"{name}: {report.page} ({size_kb:.0f} KB)" + (f"; {names}" if names else ""))

@@ -44,6 +44,7 @@ class ReportOptions:
     boundary_classes: tuple[str, ...] | None = None  # None: all but the commonest true class
     tolerance: int = DEFAULT_TOLERANCE
     thumb_width: int = THUMB_WIDTH
+    video_link: str = "relative"  # how the page names its video (pipeline.report.page.VIDEO_LINKS)
 
 
 def check_out_dir(out_dir: Path) -> Path:
@@ -84,7 +85,9 @@ def build_page(video: LabelledVideo, truth: TruthScores | None, options: ReportO
         model_card=model_card_html(model_card(video.meta)),
     )
     data = build_payload(video, truth, options.low_confidence, video.out_dir)
-    return render_page(video, parts, data, video.out_dir)
+    if options.video_link != "relative":
+        data["fallback"] = None  # the video travels with the page
+    return render_page(video, parts, data, video.out_dir, options.video_link)
 
 
 def report_video(out_dir: Path, name: str, gt: Path | None, options: ReportOptions) -> VideoReport:

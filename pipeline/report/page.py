@@ -6,6 +6,7 @@ so the page is one file that needs nothing but the video it links to.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from pipeline.errors import ConfigError
 from pipeline.report.data import LabelledVideo
 from pipeline.version import __version__
 
@@ -51,7 +53,29 @@ def relative_url(target: Path, page_dir: Path) -> str:
     return quote(Path(rel).as_posix())
 
 
-def player_html(video: LabelledVideo, page_dir: Path) -> str:
+# How the page names its video: a path relative to the page (the default), the video itself
+# inside the page (`report --embed`), or its bare file name (the page beside it in a zip).
+VIDEO_LINKS = ("relative", "embed", "beside")
+EMBED_MAX_MB = 64  # larger videos make a page browsers are slow to open: --zip instead
+
+
+def video_src(video: LabelledVideo, page_dir: Path, link: str) -> str:
+    """The <video src> for `link` (VIDEO_LINKS); ConfigError when a video is too big to embed."""
+    player = video.media.player
+    if link == "embed":
+        size_mb = player.stat().st_size / 2**20
+        if size_mb > EMBED_MAX_MB:
+            raise ConfigError(
+                f"{player.name} is {size_mb:.0f} MB; --embed takes videos up to {EMBED_MAX_MB} "
+                "MB. Use --zip to share the page with its video, or label with --scale 0.5."
+            )
+        return "data:video/mp4;base64," + base64.b64encode(player.read_bytes()).decode("ascii")
+    if link == "beside":
+        return quote(player.name)
+    return relative_url(player, page_dir)
+
+
+def player_html(video: LabelledVideo, page_dir: Path, link: str = "relative") -> str:
     """The <video> element (annotated video, else the source) with the page's own control bar
     under it: the browser's controls would cover the ribbon burned into the picture's bottom
     whenever it is paused, which is when one reviews. A note when there is no video at all."""
@@ -62,11 +86,10 @@ def player_html(video: LabelledVideo, page_dir: Path) -> str:
             f"<code>{escape(video.name)}.annotated.mp4</code> nor the source video is beside "
             "this page (re-run label without --no-video, or pass --videos DIR).</div>"
         )
-    src = relative_url(media.player, page_dir)
+    src = video_src(video, page_dir, link)
     return (
-        f'<video id="player" preload="auto" src="{escape(src)}" data-kind="{media.kind}"></video>'
-        + MISSING_VIDEO
-        + CONTROLS
+        f'<video id="player" preload="auto" src="{escape(src)}" data-kind="{media.kind}" '
+        f'data-link="{link}"></video>' + MISSING_VIDEO + CONTROLS
     )
 
 
@@ -101,15 +124,27 @@ def gates_html(has_gates: bool) -> str:
     return '<div id="gates" class="gates"></div>' if has_gates else NO_GATES
 
 
+FOOTER = {
+    "relative": "the video is linked, not embedded: keep the page beside it.",
+    "embed": "the video is inside this page.",
+    "beside": "the video is linked by its name: keep the page beside it.",
+}
+
+
 def render_page(
-    video: LabelledVideo, parts: PageParts, data: dict[str, Any], page_dir: Path
+    video: LabelledVideo,
+    parts: PageParts,
+    data: dict[str, Any],
+    page_dir: Path,
+    link: str = "relative",
 ) -> str:
-    """The complete page as one string."""
+    """The complete page as one string; `link`: how it names its video (VIDEO_LINKS)."""
     slots = {
+        "footer": FOOTER[link],
         "title": escape(f"{video.name} — framelabel report"),
         "css": asset("report.css"),
         "summary": parts.summary,
-        "player": player_html(video, page_dir),
+        "player": player_html(video, page_dir, link),
         "gates": gates_html(data.get("gates") is not None),
         "review": parts.review,
         "segments": parts.segments,

@@ -173,3 +173,58 @@ def test_a_missing_video_says_so_and_falls_back_to_the_source(browser, labelled:
     assert hidden is False and "could not be loaded" in text and "clip.annotated.mp4" in text
     assert playing == "no video loaded"
     assert browser.execute_script("return !!document.getElementById('pick-video')")
+
+
+def _plays(driver) -> bool:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, 20).until(
+        lambda d: d.execute_script(
+            "const v = document.getElementById('player'); return v.readyState >= 1 || v.error"
+        )
+    )
+    return driver.execute_script(
+        "const v = document.getElementById('player'); return !v.error && v.duration > 3"
+    )
+
+
+def test_an_embedded_page_plays_alone_with_the_network_off(
+    browser, labelled: Labelled, tmp_path: Path
+) -> None:
+    assert main(["report", str(labelled.out), "--embed", "--no-editorial"]) == 0
+    alone = tmp_path / "elsewhere"
+    alone.mkdir()
+    page = shutil.copy(labelled.out / "clip.report.html", alone / "clip.report.html")
+    _open(browser, Path(page))
+    assert _plays(browser)
+    assert browser.execute_script("return document.getElementById('player').src").startswith(
+        "data:video/mp4;base64,"
+    )
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_a_zip_holds_the_page_its_video_and_the_tracks(
+    browser, labelled: Labelled, tmp_path: Path
+) -> None:
+    import zipfile
+
+    assert main(["report", str(labelled.out), "--zip"]) == 0
+    with zipfile.ZipFile(labelled.out / "clip.report.zip") as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path / "unzipped")
+    assert {"clip.report.html", "clip.annotated.mp4", "clip.labels.csv", "clip.segments.csv"} <= (
+        names
+    )
+    assert {"clip.vtt", "clip.otio", "clip.fcpxml"} <= names
+    _open(browser, tmp_path / "unzipped" / "clip.report.html")
+    assert _plays(browser)
+
+
+def test_embedding_a_video_too_big_is_one_line_with_the_fix(
+    labelled: Labelled, monkeypatch, capsys
+) -> None:
+    monkeypatch.setattr("pipeline.report.page.EMBED_MAX_MB", 0.001)
+    assert main(["report", str(labelled.out), "--embed"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--embed takes videos up to" in err[0] and "--zip" in err[0]
