@@ -52,6 +52,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
     add_report_arguments(sub.add_parser("report", help="write an HTML report of labelled outputs"))
 
+    from pipeline.commands.split import add_split_arguments
+
+    add_split_arguments(sub.add_parser("split", help="write one video file per segment (per shot)"))
     export = sub.add_parser(
         "export", help="strip a training checkpoint down to what labeling needs"
     )
@@ -89,6 +92,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         from pipeline.commands.report import run_report
 
         return run_report(args)
+    if args.command == "split":
+        from pipeline.commands.split import run_split
+
+        return run_split(args)
     if args.command == "export":
         from pipeline.checkpoint.load import export_checkpoint
 
