@@ -10,9 +10,9 @@ import av
 import pytest
 
 from pipeline.cli import main
+from pipeline.core.track import SegmentRow
 from pipeline.io.info import video_info
 from pipeline.outputs.split import pieces_from_segments
-from pipeline.core.track import SegmentRow
 from tests.report.conftest import FRAMES, SIZE, scene_frame
 from tools.synth import write_test_video
 
