@@ -22,6 +22,7 @@ from pipeline.core.segments import labels_to_segments
 from pipeline.core.track import SEGMENT_COLUMNS, LabelTrack, SegmentRow
 from pipeline.errors import AnnotationError
 from pipeline.io.atomic import atomic_output
+from pipeline.outputs.subtitles import format_timestamp
 
 LABELS_HEADER = ("frame", "pts_s", "label", "confidence")  # then p_<class> per class
 _DECIMALS = 6  # pts and probabilities: microseconds and 1e-6 are below anything a user reads
@@ -174,13 +175,18 @@ def rounded_row(row: SegmentRow) -> dict[str, Any]:
     return out
 
 
+# segments.csv: the segments.json keys, then start and end as timecodes (older files lack them)
+CSV_SEGMENT_COLUMNS = (*SEGMENT_COLUMNS, "start_timecode", "end_timecode")
+
+
 def write_segments_csv(
     path: str | os.PathLike[str], table: Sequence[SegmentRow], *, overwrite: bool = False
 ) -> Path:
-    """Write a `segment_table` as CSV with the `SEGMENT_COLUMNS` header. Returns the path."""
+    """Write a `segment_table` as CSV with the `CSV_SEGMENT_COLUMNS` header (the segments.json
+    keys, then the start and end as `HH:MM:SS.mmm` for editors). Returns the path."""
     with atomic_output(path, overwrite=overwrite, mode="w") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(SEGMENT_COLUMNS)
+        writer.writerow(CSV_SEGMENT_COLUMNS)
         for row in table:
             r = rounded_row(row)
             writer.writerow(
@@ -192,6 +198,8 @@ def write_segments_csv(
                     r["label"],
                     f"{r['mean_confidence']:.{_DECIMALS}f}",
                     r["frames"],
+                    format_timestamp(round(float(r["start_s"]) * 1000)),
+                    format_timestamp(round(float(r["end_s"]) * 1000)),
                 ]
             )
     return Path(path)
@@ -203,9 +211,9 @@ def read_segments_csv(path: str | os.PathLike[str]) -> list[SegmentRow]:
     path = Path(path)
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if tuple(reader.fieldnames or ()) != SEGMENT_COLUMNS:
+        if tuple(reader.fieldnames or ()) not in (CSV_SEGMENT_COLUMNS, SEGMENT_COLUMNS):
             raise AnnotationError(
-                f"{path}:1: header {reader.fieldnames} is not {','.join(SEGMENT_COLUMNS)}; "
+                f"{path}:1: header {reader.fieldnames} is not {','.join(CSV_SEGMENT_COLUMNS)}; "
                 "expected a segments.csv written by `framelabel label`"
             )
         stored = list(reader)

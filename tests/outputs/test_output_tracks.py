@@ -152,8 +152,9 @@ def test_segments_csv_and_json(tmp_path: Path) -> None:
     write_segments_csv(tmp_path / "v.segments.csv", table)
     with (tmp_path / "v.segments.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == list(SEGMENT_COLUMNS)
+    assert list(rows[0]) == [*SEGMENT_COLUMNS, "start_timecode", "end_timecode"]
     assert [r["label"] for r in rows] == ["walk", "sit, down", "walk"]
+    assert [r["end_timecode"] for r in rows] == ["00:00:00.080", "00:00:00.200", "00:00:00.240"]
     assert [(int(r["start_frame"]), int(r["end_frame"])) for r in rows] == [(0, 2), (2, 5), (5, 6)]
     assert [r["end_s"] for r in rows] == ["0.080000", "0.200000", "0.240000"]
     assert [r["mean_confidence"] for r in rows] == ["0.800000", "0.800000", "0.500000"]
