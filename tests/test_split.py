@@ -79,3 +79,18 @@ def test_a_missing_video_is_one_line_and_the_others_still_split(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "nope.mp4 does not exist" in err[0]
     assert _pieces(out)
+
+
+def test_the_report_shows_the_split_thumbnails(labelled: Path, tmp_path: Path) -> None:
+    from pipeline.report import write_report
+
+    out = tmp_path / "thumbs"
+    out.mkdir()
+    for name in ("clip.mp4", "clip.labels.csv", "clip.segments.json"):
+        (out / name).write_bytes((labelled / name).read_bytes())
+    page = write_report(out, "clip").read_text()
+    assert 'class="shot"' not in page
+    assert main(["split", str(out / "clip.mp4"), "--out", str(out), "--thumbnails"]) == 0
+    page = write_report(out, "clip").read_text()
+    shots = [s for s in _segments(out) if s["label"] == "shot"]
+    assert page.count('<img class="shot" src="data:image/jpeg;base64,') == len(shots)

@@ -5,6 +5,7 @@ against the truth, model card. Every value from a file is escaped; elements with
 
 from __future__ import annotations
 
+import base64
 import math
 from collections.abc import Sequence
 from html import escape
@@ -109,7 +110,13 @@ def review_html(items: Sequence[ReviewItem], video: LabelledVideo, thumbs: dict[
     )
 
 
-def _segment_row(i: int, video: LabelledVideo, colors: list[str], ids: dict[str, int]) -> str:
+def _segment_row(
+    i: int,
+    video: LabelledVideo,
+    colors: list[str],
+    ids: dict[str, int],
+    thumbs: dict[int, str] | None = None,
+) -> str:
     seg = video.segments[i]
     t0 = row_time(video.media, seg.rows[0])
     dur = seg.end_s - seg.start_s
@@ -124,6 +131,9 @@ def _segment_row(i: int, video: LabelledVideo, colors: list[str], ids: dict[str,
         (seg.start_frame, str(seg.start_frame)),
         (seg.rows[1] - seg.rows[0], str(seg.rows[1] - seg.rows[0])),
     ]
+    if thumbs is not None:
+        img = f'<img class="shot" src="{thumbs[i]}" alt="">' if i in thumbs else ""
+        cells.append((i, img))
     tds = "".join(f'<td data-v="{escape(str(v))}">{text}</td>' for v, text in cells)
     return f'<tr data-t="{t0}" data-i="{i}">{tds}</tr>'
 
@@ -131,12 +141,37 @@ def _segment_row(i: int, video: LabelledVideo, colors: list[str], ids: dict[str,
 SEGMENT_HEADERS = ("#", "start", "end", "seconds", "label", "mean conf", "first frame", "frames")
 
 
+def split_thumbnails(video: LabelledVideo) -> dict[int, str]:
+    """{segment index: data URI} of the JPEGs `framelabel split --thumbnails` left beside the
+    outputs (one per piece, shown on the segment the piece is named by)."""
+    from pipeline.outputs.split import pieces_from_segments
+
+    thumbs = {}
+    for piece in pieces_from_segments(video.segments):
+        path = video.out_dir / piece.file_name(video.name, ".jpg")
+        named = [
+            i
+            for i, seg in enumerate(video.segments)
+            if piece.start_frame <= seg.start_frame < piece.end_frame and seg.label == piece.label
+        ]
+        if path.is_file() and named:
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            thumbs[named[0]] = f"data:image/jpeg;base64,{data}"
+    return thumbs
+
+
 def segments_html(video: LabelledVideo) -> str:
-    """The segment table: click a header to sort, a row to seek."""
+    """The segment table: click a header to sort, a row to seek; with the split's thumbnails
+    when there are some."""
     colors = hex_colors(len(video.classes))
     ids = {name: i for i, name in enumerate(video.classes)}
-    head = "".join(f'<th data-col="{k}">{h}</th>' for k, h in enumerate(SEGMENT_HEADERS))
-    rows = "".join(_segment_row(i, video, colors, ids) for i in range(len(video.segments)))
+    thumbs = split_thumbnails(video)
+    headers = SEGMENT_HEADERS + (("shot",) if thumbs else ())
+    head = "".join(f'<th data-col="{k}">{h}</th>' for k, h in enumerate(headers))
+    rows = "".join(
+        _segment_row(i, video, colors, ids, thumbs if thumbs else None)
+        for i in range(len(video.segments))
+    )
     return (
         f'<div class="tablewrap"><table id="segments" class="sortable">'
         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>"

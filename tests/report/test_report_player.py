@@ -228,3 +228,16 @@ def test_embedding_a_video_too_big_is_one_line_with_the_fix(
     assert main(["report", str(labelled.out), "--embed"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--embed takes videos up to" in err[0] and "--zip" in err[0]
+
+
+def test_no_column_scrolls_on_its_own_and_the_video_stays_in_view(browser, page: Path) -> None:
+    _open(browser, page)
+    overflow = browser.execute_script(
+        "return ['.left', '.right'].map(s => getComputedStyle(document.querySelector(s)).overflowY)"
+    )
+    assert overflow == ["visible", "visible"]
+    browser.execute_script("window.scrollTo(0, document.body.scrollHeight)")
+    top = browser.execute_script(
+        "return document.getElementById('video-panel').getBoundingClientRect().top"
+    )
+    assert 0 <= top < 5  # sticky at the top of the window while the page scrolls
