@@ -4,7 +4,7 @@ label (one transition, one event), once no later frame can change it, not the ra
 from __future__ import annotations
 
 import csv
-import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,18 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _demo_video(out: Path) -> Path:
     """The `make demo` video (held-out footage: cuts, a wipe, a fade through black, a
-    dissolve), rendered smaller to keep the test quick."""
-    spec = importlib.util.spec_from_file_location(
-        "transitions_build", ROOT / "datasets" / "transitions" / "build.py"
-    )
-    recipe = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = recipe  # dataclasses need the module registered
-    spec.loader.exec_module(recipe)
-    plan = recipe.plan_video(
-        "demo_1", "test", 0, recipe.Recipe(video_frames=(350, 450), transitions=(7, 9))
-    )
+    dissolve), rendered smaller to keep the test quick. Rendered in a process of its own: the
+    renderer's PyAV scalers keep slice threads, which a later fork (the recipe's worker pool in
+    other tests) would inherit without their threads and wait on forever."""
     video = out / "demo.mp4"
-    recipe.build_video((plan, str(video), (320, 180)))
+    code = (
+        "import sys; from tests.script_loader import load_script;"
+        "b = load_script('transitions_build', 'datasets/transitions/build.py');"
+        "plan = b.plan_video('demo_1', 'test', 0, b.Recipe(video_frames=(350, 450), transitions=(7, 9)));"
+        "b.build_video((plan, sys.argv[1], (320, 180)))"
+    )
+    subprocess.run([sys.executable, "-c", code, str(video)], check=True, cwd=ROOT)
     return video
 
 

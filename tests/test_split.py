@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import av
 import pytest
 
 from pipeline.cli import main
 from pipeline.core.track import SegmentRow
 from pipeline.io.info import video_info
+from pipeline.io.reader import open_video
 from pipeline.outputs.split import pieces_from_segments
 from tests.report.conftest import FRAMES, SIZE, scene_frame
 from tools.synth import write_test_video
@@ -50,8 +50,10 @@ def test_reencoded_pieces_start_on_their_shot_and_add_up(labelled: Path, tmp_pat
     assert counts == [p.end_frame - p.start_frame for p in plan] and sum(counts) == FRAMES
     assert len(plan) >= 4 and all(p.label == "shot" for p in plan)
     for f, p in zip(files, plan, strict=True):  # the first frame is the shot's first frame
-        with av.open(str(f)) as container:
-            first = next(container.decode(video=0)).to_ndarray(format="rgb24")
+        # the project's reader (its own scaler): PyAV's shared one would be inherited by the
+        # forked workers of later tests without its threads
+        with open_video(f) as reader:
+            first = next(iter(reader)).rgb
         assert abs(first.astype(int) - scene_frame(p.start_frame).astype(int)).mean() < 6
         assert video_info(f).has_audio
     assert len(list(out.glob("clip.[0-9][0-9][0-9].*.jpg"))) == len(plan)

@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 try:
     from pipeline.errors import ConfigError
@@ -207,7 +208,13 @@ def _clip(name: str, size: tuple[int, int]) -> np.ndarray:
         stream = container.streams.video[0]
         probe = np.zeros((stream.height, stream.width, 3), np.uint8)
         h, w = _fit(probe, size, 1.2).shape[:2]
-        frames = [f.to_ndarray(width=w, height=h, format="rgb24") for f in container.decode(stream)]
+        # a scaler of its own: `to_ndarray(width=, height=)` reuses PyAV's shared one, which a
+        # forked build worker inherits without its slice threads and then waits on forever
+        scaler = VideoReformatter()
+        frames = [
+            scaler.reformat(f, width=w, height=h, format="rgb24").to_ndarray()
+            for f in container.decode(stream)
+        ]
     return np.stack(frames)  # (T, h, w, 3)
 
 

@@ -241,3 +241,12 @@ def test_no_column_scrolls_on_its_own_and_the_video_stays_in_view(browser, page:
         "return document.getElementById('video-panel').getBoundingClientRect().top"
     )
     assert 0 <= top < 5  # sticky at the top of the window while the page scrolls
+
+
+def test_the_model_card_wraps_between_words(browser, page: Path) -> None:
+    _open(browser, page)
+    styles = browser.execute_script(
+        "const td = document.querySelector('#model-card .kv td'); const s = getComputedStyle(td);"
+        "return [s.wordBreak, s.overflowWrap]"
+    )
+    assert styles == ["normal", "anywhere"]  # long paths may break, words do not
