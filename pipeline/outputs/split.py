@@ -90,7 +90,9 @@ def split_reencode(
     writer: VideoWriter | None = None
     todo = iter(pieces)
     piece = next(todo, None)
-    with open_video(source) as reader:
+    with open_video(source) as reader, contextlib.ExitStack() as unfinished:
+        # an error or Ctrl-C drops the piece being written: no half file under its name
+        unfinished.callback(lambda: writer is not None and writer.abort())
         for frame in reader:
             while piece is not None and frame.index >= piece.end_frame:
                 written += _close(writer)
@@ -111,7 +113,8 @@ def split_reencode(
                     overwrite=True,
                 )
             writer.write(frame.rgb)
-    written += _close(writer)
+        written += _close(writer)
+        writer = None
     return written
 
 
@@ -167,7 +170,13 @@ def split_copy(
     return written
 
 
-def _copy_packets(container, streams: list, kept: list, bounds: list, outputs) -> list[Path]:
+def _copy_packets(
+    container: av.container.InputContainer,
+    streams: list,
+    kept: list[tuple[Piece, float]],
+    bounds: list[float],
+    outputs: _PieceFiles,
+) -> list[Path]:
     """Hand every packet to the piece it belongs to; a video keyframe at a bound starts the
     next piece, audio goes by time."""
     written, current = [], 0
