@@ -195,10 +195,11 @@ class VideoWriter:
         preset: x264 speed preset ("ultrafast" ... "veryslow").
         threads: x264 encoder threads; None = FFmpeg's default (x264 picks from the core
             count). The bitstream depends on the thread count, and with several threads it can
-            vary run to run, so dataset recipes pass threads=1 for byte-reproducible files
-            (and parallelise over files instead). Caveat: at heights that are not a multiple of
-            16 this x264 build reads uninitialised padding, so even one thread can differ by a
-            fraction of a grey level between runs.
+            vary run to run, so dataset recipes pass threads=1 (and parallelise over files
+            instead): re-encodes then give the same pictures, and usually the same bytes. Not
+            always: this x264 build reads some uninitialised memory (at heights that are not a
+            multiple of 16 always, otherwise seen once in a full test run), so one thread can
+            differ by a fraction of a grey level between runs.
         overwrite: Replace an existing file; otherwise OutputExistsError.
 
     Use as a context manager: on a clean exit the file is finished and renamed into place; on an
