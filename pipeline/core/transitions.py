@@ -347,16 +347,9 @@ class SettledLabels:
 
     def _decode(self, end: int) -> np.ndarray:
         """Final labels of local rows [0, end) as `finalize_labels` gives them."""
-        ids = {name: i for i, name in enumerate(self.class_names)}
-        out = np.full(end, ids["shot"], dtype=np.int64)
-        if end == 0:
-            return out
-        events = decode_transitions(
-            self.probs[:end], self.class_names, self.params, self.solid[:end], self.fps
-        )
-        for t in events:
-            out[t.start : t.end] = ids[t.kind]
-        return out
+        unused = np.zeros(end, dtype=np.int64)  # the argmax matters only to other models
+        probs, solid = self.probs[:end], self.solid[:end]
+        return finalize_labels(unused, probs, self.class_names, self.params, solid, self.fps)
 
     def _hand_out(self, labels: np.ndarray, end: int, keep_from: int) -> np.ndarray:
         """Labels of local rows [done, end); rows before `keep_from` are dropped from memory."""

@@ -130,42 +130,40 @@ class _TrackBuilder:
     def __init__(self, sink: FrameSink | None, settled: SettledLabels | None = None) -> None:
         self.sink = sink
         self.settled = settled if sink is not None else None
-        self.pending: deque[Frame] = deque()  # pushed, probabilities not final yet
+        # pushed, probabilities not final yet, with each frame's solid flag
+        self.pending: deque[tuple[Frame, bool]] = deque()
         self.waiting: deque[tuple[Frame, int, np.ndarray]] = deque()  # label not decided yet
         self.indices: list[int] = []
         self.pts_s: list[float] = []
         self.probs: list[np.ndarray] = []
-        self.solid: list[np.ndarray] = []
-        self.solid_rows = np.zeros(0, dtype=bool)  # per row, for the decoder
+        self.solid: list[bool] = []
 
-    def add_solid(self, solid: np.ndarray) -> None:
-        """The solid flags of the frames just pushed (rows in the same order)."""
-        self.solid.append(solid)
-        if self.settled is not None:
-            self.solid_rows = np.concatenate([self.solid_rows, solid])
+    def push(self, chunk: list[Frame], solid: np.ndarray) -> None:
+        """Frames just handed to the model, with their solid flags (`solid_frames`)."""
+        self.pending.extend(zip(chunk, solid.tolist(), strict=True))
 
     def emit(self, probs: np.ndarray) -> None:
-        first = len(self.indices)
+        first = len(self.solid)
         for row in probs:
-            frame = self.pending.popleft()
+            frame, solid = self.pending.popleft()
             if self.sink is not None:
                 self.waiting.append((frame, len(self.indices), row))
             self.indices.append(frame.index)
             self.pts_s.append(frame.pts_s)
+            self.solid.append(solid)
         if len(probs):
             self.probs.append(probs)
             if self.sink is not None:
-                self._hand_out(self._decided(probs, first))
+                self._hand_out(self._decided(probs, np.asarray(self.solid[first:])))
 
     def close(self) -> None:
         """The stream ended: every label is decided."""
         if self.settled is not None:
             self._hand_out(self.settled.finish())
 
-    def _decided(self, probs: np.ndarray, first: int) -> np.ndarray:
+    def _decided(self, probs: np.ndarray, solid: np.ndarray) -> np.ndarray:
         if self.settled is None:
             return probs.argmax(1)
-        solid = self.solid_rows[first : first + len(probs)]
         labels = self.settled.push(probs, solid)
         excess = len(self.waiting) - len(labels) - self.max_waiting
         if excess > 0:  # held frames are capped: decide the oldest on what is known
@@ -191,7 +189,7 @@ class _TrackBuilder:
             probs=probs.astype(np.float32),
             fps=fps,
             class_names=class_names,
-            solid=np.concatenate(self.solid)[: len(self.indices)] if self.solid else None,
+            solid=np.asarray(self.solid, dtype=bool) if self.solid else None,
         )
 
 
@@ -221,9 +219,8 @@ def stream_labels(
     rows = _TrackBuilder(sink, settled)
     try:
         for chunk in chunked(frames, chunk_size):
-            rows.pending.extend(chunk)
             inputs = np.stack([f.model_input for f in chunk])
-            rows.add_solid(solid_frames(inputs))  # (T,) for the composite-fade rule
+            rows.push(chunk, solid_frames(inputs))  # (T,) solid: the composite-fade rule
             rows.emit(labeler.push_frames(inputs))  # (T', C)
             if gates is not None:
                 gates.write([f.index for f in chunk], [f.pts_s for f in chunk], labeler.last_trace)

@@ -23,6 +23,7 @@ from pipeline.core.track import SegmentRow
 from pipeline.errors import ConfigError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.writer import Chapter
+from pipeline.outputs.layout import relative_url
 from pipeline.outputs.subtitles import format_timestamp
 
 MIN_CHAPTER_S = 0.0  # a shorter segment (not an edit) joins the chapter before it
@@ -56,7 +57,7 @@ def media_url(
         return None
     if media_root:
         return media_root.rstrip("/") + "/" + quote(Path(source).name)
-    return quote(Path(os.path.relpath(Path(source).resolve(), folder.resolve())).as_posix())
+    return relative_url(source, folder)
 
 
 def _media_reference(otio: Any, url: str | None, name: str, span: Any) -> Any:

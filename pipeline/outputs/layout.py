@@ -17,8 +17,10 @@ only names the files, so adding an output is one entry here and one module there
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 # kind -> suffix of OUT/NAME<suffix>, in the order `label` writes them
 LABEL_OUTPUTS: dict[str, str] = {
@@ -60,3 +62,10 @@ def output_name(source: str) -> str:
 def find_names(out_dir: Path) -> list[str]:
     """Names of the labelled videos in `out_dir` (each has NAME.labels.csv), sorted."""
     return sorted(p.name[: -len(LABELS_SUFFIX)] for p in out_dir.glob(f"*{LABELS_SUFFIX}"))
+
+
+def relative_url(target: str | os.PathLike[str], folder: Path) -> str:
+    """`target` as a URL relative to `folder` (pages, timelines and their videos move together
+    as one folder)."""
+    rel = os.path.relpath(Path(target).resolve(), Path(folder).resolve())
+    return quote(Path(rel).as_posix())

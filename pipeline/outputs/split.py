@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +32,7 @@ from pipeline.io.atomic import atomic_output
 from pipeline.io.reader import open_video
 from pipeline.io.writer import VideoWriter
 from pipeline.outputs.editorial import EDIT_LABELS
+from pipeline.outputs.thumbnails import frame_jpegs
 
 log = logging.getLogger(__name__)
 
@@ -258,28 +259,11 @@ def write_thumbnails(
     width: int = 320,
 ) -> list[Path]:
     """A JPEG of each piece's middle frame, `NAME.003.shot.jpg`."""
-    import cv2
-
-    wanted = {(p.start_frame + p.end_frame - 1) // 2: p for p in pieces}
+    middle = {(p.start_frame + p.end_frame - 1) // 2: p for p in pieces}
     written = []
-    with open_video(source) as reader:
-        for frame in _frames_at(reader, wanted):
-            piece = wanted[frame.index]
-            height = max(1, round(frame.rgb.shape[0] * width / frame.rgb.shape[1]))
-            small = cv2.resize(frame.rgb, (width, height), interpolation=cv2.INTER_AREA)
-            ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
-            if ok:
-                path = out_dir / piece.file_name(name, ".jpg")
-                with atomic_output(path, overwrite=True, mode="wb") as fh:
-                    fh.write(jpeg.tobytes())
-                written.append(path)
+    for index, jpeg in frame_jpegs(source, middle, width).items():
+        path = out_dir / middle[index].file_name(name, ".jpg")
+        with atomic_output(path, overwrite=True, mode="wb") as fh:
+            fh.write(jpeg)
+        written.append(path)
     return written
-
-
-def _frames_at(reader, wanted: dict) -> Iterator:
-    last = max(wanted, default=-1)
-    for frame in reader:
-        if frame.index > last:
-            return
-        if frame.index in wanted:
-            yield frame

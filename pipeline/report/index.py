@@ -7,7 +7,8 @@ from html import escape
 from pathlib import Path
 
 from pipeline.io.atomic import atomic_output
-from pipeline.report.page import asset, relative_url
+from pipeline.outputs.layout import relative_url
+from pipeline.report.page import asset
 from pipeline.report.sections import fmt_num, fmt_time, share_bar
 from pipeline.report.truth import VideoReport
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from dataclasses import dataclass
 from functools import cache
 from html import escape
@@ -18,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pipeline.errors import ConfigError
+from pipeline.outputs.layout import relative_url
 from pipeline.report.data import LabelledVideo
 from pipeline.version import __version__
 
@@ -45,12 +45,6 @@ def script_json(data: dict[str, Any]) -> str:
     """JSON safe inside <script>: no `</` can end the element early."""
     text = json.dumps(data, separators=(",", ":"), allow_nan=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
-
-
-def relative_url(target: Path, page_dir: Path) -> str:
-    """`target` as a URL relative to the page's folder (the page and video move together)."""
-    rel = os.path.relpath(target.resolve(), page_dir.resolve())
-    return quote(Path(rel).as_posix())
 
 
 # How the page names its video: a path relative to the page (the default), the video itself

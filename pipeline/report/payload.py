@@ -5,15 +5,14 @@ Ribbons are exact (one entry per run of labels); traces are bucketed (see `trace
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 
 from pipeline.core.segments import labels_to_segments
 from pipeline.outputs.colors import class_colors
+from pipeline.outputs.layout import relative_url
 from pipeline.outputs.subtitles import cue_text
 from pipeline.report.data import LabelledVideo, Media
 from pipeline.report.traces import gate_traces, track_traces
@@ -102,8 +101,7 @@ def fallback_url(video: LabelledVideo, page_dir: Path) -> str | None:
     path = Path(stored) if Path(stored).is_absolute() else video.out_dir / stored
     if video.media.player is not None and path.resolve() == video.media.player.resolve():
         return None
-    rel = os.path.relpath(path.resolve(), page_dir.resolve())
-    return quote(Path(rel).as_posix())
+    return relative_url(path, page_dir)
 
 
 def subtitle_cues(video: LabelledVideo) -> list[list]:

@@ -5,7 +5,6 @@ against the truth, model card. Every value from a file is escaped; elements with
 
 from __future__ import annotations
 
-import base64
 import math
 from collections.abc import Sequence
 from html import escape
@@ -15,6 +14,7 @@ import numpy as np
 from pipeline.report.data import LabelledVideo
 from pipeline.report.payload import hex_colors, row_time
 from pipeline.report.review import ReviewItem
+from pipeline.report.thumbnails import jpeg_data_uri
 from pipeline.report.truth import TruthScores
 
 
@@ -155,8 +155,7 @@ def split_thumbnails(video: LabelledVideo) -> dict[int, str]:
             if piece.start_frame <= seg.start_frame < piece.end_frame and seg.label == piece.label
         ]
         if path.is_file() and named:
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            thumbs[named[0]] = f"data:image/jpeg;base64,{data}"
+            thumbs[named[0]] = jpeg_data_uri(path.read_bytes())
     return thumbs
 
 
