@@ -18,7 +18,9 @@ import torch
 from lightning.pytorch.callbacks import Callback, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
+from pipeline.checkpoint.init_from import load_initial_weights
 from pipeline.checkpoint.load import read_checkpoint
+from pipeline.core.transitions import HPARAMS_KEY
 from pipeline.data.datamodule import FrameDataModule
 from pipeline.errors import CheckpointError
 from pipeline.models.module import FrameLabelerModule
@@ -184,6 +186,20 @@ class FramelabelCLI(LightningCLI):
             if config.get("weights_only") is None:
                 config["weights_only"] = True  # a checkpoint is untrusted input
         super()._parse_ckpt_path()
+
+    def before_fit(self) -> None:
+        """`--model.init_from CKPT`: the network starts from CKPT's weights. Loaded here, before
+        `trainer.fit`, so a resumed run (`--ckpt_path`) still restores its own weights over them."""
+        source = self.model.hparams.get("init_from")
+        if not source:
+            return
+        initial = load_initial_weights(source, self.model.hparams, self.model.class_names)
+        self.model.model.load_state_dict(initial.model_state)
+        if initial.encoder_state is not None and self.model.encoder is not None:
+            self.model.encoder.load_state_dict(initial.encoder_state)
+        if initial.decoding is not None and HPARAMS_KEY not in self.model.hparams:
+            self.model.hparams[HPARAMS_KEY] = initial.decoding  # saved with every checkpoint
+        log.info("--model.init_from: starting from the weights of %s", initial.path)
 
     @staticmethod
     def _run_folders(config) -> list[Path]:

@@ -62,6 +62,8 @@ class FrameLabelerModule(L.LightningModule):
         encoder_lr: learning rate of the encoder when fine-tuning (pretrained weights want less).
         framing: what the encoder saw of each frame (linked from `data.framing`; stored in the
             checkpoint so `label` frames its input the same way).
+        init_from: fine-tune: a checkpoint (or "default", the bundled model) whose weights
+            training starts from (`pipeline.checkpoint.init_from`); None starts from scratch.
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class FrameLabelerModule(L.LightningModule):
         finetune_encoder: bool = False,
         encoder_lr: float = 1e-4,
         framing: str = "full",
+        init_from: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
