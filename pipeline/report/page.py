@@ -146,7 +146,7 @@ def render_page(
         "model_card": parts.model_card,
         "version": escape(__version__),
         "data": script_json(data),
-        "js": asset("report.js"),
+        "js": asset("edit.js") + asset("report.js"),  # the editor first: report.js starts it
     }
     page = asset("report.html")
     for key, value in slots.items():

@@ -5,6 +5,7 @@ Ribbons are exact (one entry per run of labels); traces are bucketed (see `trace
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,42 @@ def row_table(video: LabelledVideo) -> dict[str, Any]:
     }
 
 
+def _time_rule(values: np.ndarray) -> dict[str, Any]:
+    """{"t0", "rate"} when `values` step evenly (within a microsecond), else {"t": [...]}."""
+    if len(values) >= 2 and values[-1] > values[0]:
+        rate = (len(values) - 1) / float(values[-1] - values[0])
+        rule = values[0] + np.arange(len(values)) / rate
+        if np.abs(rule - values).max() < 1e-6:
+            return {"t0": round(float(values[0]), 9), "rate": rate}
+    return {"t": [round(float(t), 6) for t in values]}
+
+
+def track_key(video: LabelledVideo) -> str:
+    """Names this labelling of the video: corrections saved in the page belong to it, and a
+    relabelled video (another model, other labels) starts with none."""
+    digest = hashlib.blake2b(digest_size=6)
+    digest.update("\n".join(video.classes).encode())
+    digest.update(np.ascontiguousarray(video.track.labels, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(video.track.frame_indices, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+def edit_payload(video: LabelledVideo) -> dict[str, Any]:
+    """What the page's editor starts from and writes back: the segments as row ranges, each
+    row's source pts (the seconds columns of NAME.corrected.csv) and the ends of the last
+    segment as segments.csv writes them."""
+    ids = {name: i for i, name in enumerate(video.classes)}
+    last = video.segments[-1] if video.segments else None
+    return {
+        "key": track_key(video),
+        "segments": [[s.rows[0], s.rows[1], ids.get(s.label, -1)] for s in video.segments],
+        "pts": _time_rule(np.asarray(video.track.pts_s, dtype=np.float64)),
+        "end_frame": last.end_frame if last else 0,
+        "end_s": round(last.end_s, 6) if last else 0.0,
+        "cut": ids.get("cut"),  # the shot model's one-frame transition: "add a cut"
+    }
+
+
 def fallback_url(video: LabelledVideo, page_dir: Path) -> str | None:
     """The source video recorded in segments.json, as a URL relative to the page, when the page
     plays another file (the annotated video): tried when that one cannot be loaded."""
@@ -137,4 +174,5 @@ def build_payload(
         "source_fps": video.media.source_fps,
         "fallback": fallback_url(video, page_dir),
         "cues": subtitle_cues(video),
+        "edit": edit_payload(video),
     }

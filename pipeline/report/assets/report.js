@@ -55,7 +55,7 @@
     const m = /^#t=([0-9.]+)$/.exec(location.hash);
     if (m && location.hash !== writtenHash) seek(parseFloat(m[1]));
   }
-  const starts = D.pred.map((r) => r[0]);
+  let starts = D.pred.map((r) => r[0]);  // segment starts for n / p: the edited ones once edited
   function step(dir) { // to the next / previous segment start
     const t = now();
     let target = null;
@@ -158,10 +158,10 @@
       if (p.x(t) + 48 < p.width) el("text", { x: p.x(t) + 2, y: y + 12 }, p.svg).textContent = label(t);
     }
   }
-  function ribbon(runs, colorOf) {
+  function ribbon(runs, colorOf) { // runs: a list, or a function giving the current one
     return (g, p, h) => {
       const minW = 1.5; // px: a one-frame cut stays visible on a long video
-      for (const r of runs) {
+      for (const r of typeof runs === "function" ? runs() : runs) {
         const x0 = p.x(r[0]), w = Math.max(minW, p.x(r[1]) - x0);
         el("rect", { x: x0, y: 0, width: w, height: h, fill: colorOf(r) }, g);
       }
@@ -219,8 +219,10 @@
   function timelineRows() {
     const color = (r) => D.colors[r[2]] || "#888";
     const rows = [{ name: "prediction", cls: "pred", h: 18, draw: ribbon(D.pred, color) }];
+    if (editor) rows.push(...editor.rows());
     if (D.truth) rows.push({ name: "truth", cls: "truth", h: 18, draw: ribbon(D.truth, color) });
-    if (D.wrong) rows.push({ name: "differs", cls: "wrong", h: 6, draw: ribbon(D.wrong, () => "#d62728") });
+    if (editor) rows.push(editor.differs);
+    else if (D.wrong) rows.push({ name: "differs", cls: "wrong", h: 6, draw: ribbon(D.wrong, () => "#d62728") });
     const T = D.trace;
     rows.push({ name: "confidence", cls: "conf", h: 34, draw: both(backdrop, area(T.t, T.conf, "#555"), threshold(D.threshold)) });
     const h = D.classes.length > 6 ? 16 : 24;
@@ -263,6 +265,7 @@
     const i = runAt(D.pred, t), parts = [(hovering ? "at " : "") + fmt(t)];
     if (rowCount) parts.push("frame " + rowFrame(rowAt(t)));
     if (i >= 0) parts.push("segment " + (i + 1) + ": " + D.classes[D.pred[i][2]]);
+    if (editor) parts.push(editor.readout(t));
     if (D.truth) { const j = runAt(D.truth, t); parts.push("truth: " + (j >= 0 ? D.classes[D.truth[j][2]] : "unlabeled")); }
     if (overGates && D.gates) parts.push(gateValues(t));
     out.textContent = parts.join("  \u00b7  ");
@@ -304,7 +307,9 @@
 
   // ---- wiring ---------------------------------------------------------------------------
   function onKey(ev) {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName)) return;
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName)) return;
+    if (editor && editor.onKey(ev)) { ev.preventDefault(); ev.stopPropagation(); return; }
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const k = ev.key;
     if (k === "n" || k === "ArrowRight") step(1);
     else if (k === "p" || k === "ArrowLeft") step(-1);
@@ -367,13 +372,23 @@
     if (!host) return;
     const chip = (color, text, cls) => '<span class="chip' + (cls ? " " + cls : "") + '"><i style="background:' + color + '"></i>' + text + "</span>";
     const esc = (t) => String(t).replace(/[&<>"]/g, (c) => "&#" + c.charCodeAt(0) + ";");
-    let html = D.classes.map((c, k) => chip(D.colors[k], esc(c))).join(" ");
+    // numbered: the number keys relabel with these classes
+    let html = D.classes.map((c, k) => chip(D.colors[k], (editor && k < 9 ? "<kbd>" + (k + 1) + "</kbd> " : "") + esc(c))).join(" ");
     if (D.wrong) html += " " + chip("#d62728", "differs from the truth");
     html += ' <span class="chip"><i class="dash"></i>low-confidence threshold ' + D.threshold + "</span>";
     host.innerHTML = html;
   }
 
+  // The editor (edit.js) reaches the player and the panels through this.
+  const app = {
+    D, rowCount, rowAt, rowTime, rowFrame, now, seek, ribbon, both,
+    setStarts(list) { starts = list; },
+    redraw() { panels.forEach(draw); update(); },
+  };
+  let editor = null;
+
   function init() {
+    if (typeof framelabelEditor === "function") editor = framelabelEditor(app);
     panel(document.getElementById("timeline"), timelineRows());
     const gatesHost = document.getElementById("gates");
     if (gatesHost && D.gates) panel(gatesHost, gateRows()).gates = true;
