@@ -55,6 +55,11 @@ def _build_parser() -> argparse.ArgumentParser:
     from pipeline.commands.split import add_split_arguments
 
     add_split_arguments(sub.add_parser("split", help="write one video file per segment (per shot)"))
+    from pipeline.commands.corrections import add_corrections_arguments
+
+    add_corrections_arguments(
+        sub.add_parser("corrections", help="add corrected labels and their videos to a dataset")
+    )
     export = sub.add_parser(
         "export", help="strip a training checkpoint down to what labeling needs"
     )
@@ -96,6 +101,10 @@ def _run(args: argparse.Namespace, argv: list[str]) -> int:
         from pipeline.commands.split import run_split
 
         return run_split(args)
+    if args.command == "corrections":
+        from pipeline.commands.corrections import run_corrections
+
+        return run_corrections(args)
     if args.command == "export":
         from pipeline.checkpoint.load import export_checkpoint
 

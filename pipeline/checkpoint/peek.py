@@ -69,3 +69,15 @@ def peek_input_settings(path: str | Path) -> InputSettings | None:
     if not all(type(v) is int and v > 0 for v in (width, height)):
         return None
     return InputSettings((width, height), sampling, hparams.get("framing") == "borders")
+
+
+def peek_class_names(path: str | Path) -> list[str] | None:
+    """A checkpoint's class names in id order, or None when they cannot be read this way."""
+    try:
+        hparams = _hyperparameters(Path(path))
+        names = hparams.get("class_names") if hparams is not None else None
+    except Exception:  # noqa: BLE001 - any failure only means "not known this way"
+        return None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return None
+    return names

@@ -1,4 +1,4 @@
-"""`framelabel report OUT_DIR [--gt FILE]`: a page per labelled video, an index, editor files.
+"""`framelabel report OUT_DIR [--gt FILE | --corrections FILE...]`: a page per labelled video, an index, editor files.
 
 Each video is reported independently: one that fails prints one line and the others are still
 written; the exit code is 1 when any failed.
@@ -10,9 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.errors import AnnotationError, FramelabelError
+from pipeline.data.corrections import corrected_name
+from pipeline.errors import AnnotationError, ConfigError, FramelabelError
 from pipeline.outputs.editorial import MIN_CHAPTER_S
-from pipeline.outputs.layout import INDEX_NAME
+from pipeline.outputs.layout import CORRECTED_SUFFIX, INDEX_NAME, LABELS_SUFFIX
 from pipeline.report.build import ReportOptions, check_out_dir, labelled_names, report_video
 from pipeline.report.handoff import write_chapters, write_timelines
 from pipeline.report.index import write_index
@@ -29,6 +30,13 @@ def add_report_arguments(p: argparse.ArgumentParser) -> None:
         type=Path,
         help="ground truth: an annotation file (segments CSV, per-frame CSV, MS-TCN .txt) or a "
         "dataset folder",
+    )
+    p.add_argument(
+        "--corrections",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="NAME.corrected.csv files (the page's download): each is the truth of its video",
     )
     p.add_argument("--videos", type=Path, help="folder of the source videos, if not in OUT_DIR")
     p.add_argument("--name", action="append", help="report only this video (repeatable)")
@@ -97,9 +105,27 @@ def _options(args: argparse.Namespace) -> ReportOptions:
     )
 
 
-def _one(out_dir: Path, name: str, args: argparse.Namespace) -> VideoReport:
+def _truth_files(args: argparse.Namespace, out_dir: Path) -> dict[str, Path]:
+    """{NAME: its --corrections file}; each file must exist and name a labelled video."""
+    if args.corrections and args.gt is not None:
+        raise ConfigError("--gt and --corrections both give the truth; pass one of them")
+    files = {}
+    for path in args.corrections or []:
+        name = corrected_name(path)
+        if not path.is_file():
+            raise AnnotationError(f"--corrections {path} does not exist; check the path")
+        if not (out_dir / f"{name}{LABELS_SUFFIX}").is_file():
+            raise AnnotationError(
+                f"--corrections {path}: no labelled video {name} in {out_dir} (its name comes "
+                f"from the file name, NAME{CORRECTED_SUFFIX}); rename it or label the video"
+            )
+        files[name] = path
+    return files
+
+
+def _one(out_dir: Path, name: str, args: argparse.Namespace, truth: Path | None) -> VideoReport:
     """Page, editor files and chapters of one video; prints what was written."""
-    report = report_video(out_dir, name, args.gt, _options(args))
+    report = report_video(out_dir, name, truth, _options(args))
     written = [report.page]
     if not args.no_editorial:
         written += write_timelines(report.video, args.media_root)
@@ -120,11 +146,12 @@ def run_report(args: argparse.Namespace) -> int:
         raise AnnotationError(
             f"--gt {args.gt} does not exist; expected an annotation file or a dataset folder"
         )
+    corrections = _truth_files(args, out_dir)
     names = args.name or labelled_names(out_dir)
     reports, failed = [], 0
     for name in names:
         try:
-            reports.append(_one(out_dir, name, args))
+            reports.append(_one(out_dir, name, args, corrections.get(name, args.gt)))
         except FramelabelError as err:
             failed += 1
             print(f"framelabel report: {name}: {err}", file=sys.stderr)

@@ -10,6 +10,7 @@
     OUT/NAME.report.html     the report page (--report, `framelabel report`)
     OUT/index.html           the batch's report index
     OUT/NAME.otio, NAME.edl, NAME.chapters.txt   editorial hand-off (`framelabel report`)
+    NAME.corrected.csv       labels fixed in the report page (its download; a segments CSV)
 
 Readers and writers of each format live beside each other in `pipeline.outputs`; this module
 only names the files, so adding an output is one entry here and one module there.
@@ -39,6 +40,7 @@ GATES_SUFFIX = LABEL_OUTPUTS["gates"]
 METRICS_SUFFIX = LABEL_OUTPUTS["metrics"]
 ANNOTATED_SUFFIX = LABEL_OUTPUTS["video"]
 REPORT_SUFFIX = ".report.html"
+CORRECTED_SUFFIX = ".corrected.csv"  # what the report page's "Download corrections" saves
 INDEX_NAME = "index.html"
 # the outputs every labelled video has, whatever the options
 ALWAYS_WRITTEN = ("labels", "segments_csv", "segments_json", "vtt", "srt")
