@@ -45,6 +45,7 @@ def downloaded(browser, labelled_master: Labelled, tmp_path_factory) -> Path:
     _press(browser, "3")  # the third shot relabelled (a reviewer's mistake does not matter here)
     rows = _csv(browser, reviewed_only=True)
     assert rows and int(rows[0]["start_frame"]) > 0  # partial: the first shot is not in it
+    browser.execute_script("localStorage.clear()")
     return folder / "clip.corrected.csv"
 
 

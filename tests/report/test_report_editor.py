@@ -33,7 +33,8 @@ def fresh(browser, page: Path, tmp_path: Path):
         "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
     )
     browser.downloads = tmp_path
-    return browser
+    yield browser
+    browser.execute_script("localStorage.clear()")  # the next test's pages start unedited
 
 
 def _edit(driver) -> dict:

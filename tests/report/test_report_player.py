@@ -112,7 +112,8 @@ def test_the_page_has_its_own_controls_and_the_subtitle_track(browser, page: Pat
     legend = browser.execute_script(
         "return Array.from(document.querySelectorAll('#legend .chip')).map(c => c.textContent)"
     )
-    assert legend[:3] == ["shot", "cut", "gradual"] and "differs from the truth" in legend
+    # numbered: the number keys relabel with these classes
+    assert legend[:3] == ["1 shot", "2 cut", "3 gradual"] and "differs from the truth" in legend
 
 
 def test_gates_panel_draws_bands_and_markers_above_its_backdrop(browser, page: Path) -> None:
