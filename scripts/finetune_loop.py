@@ -2,7 +2,7 @@
 of a condition where it is weak, and score unseen videos of that condition.
 
     python scripts/finetune_loop.py --train-data data/ft_vertical --condition vertical \
-        --robust data/robust --ns 1,3,10 [--epochs 15] [--out runs/ft]
+        --robust data/robust --ns 1,3,10 [--epochs 40] [--out runs/ft]
 
 A reviewer is simulated with the truth: each of the first N videos of TRAIN_DATA (a
 `datasets/transitions/build.py --split train --condition NAME` build: sources the held-out
@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     ap.add_argument("--condition", required=True, help="a condition of scripts/eval_robustness.py")
     ap.add_argument("--robust", type=Path, default=Path("data/robust"))
     ap.add_argument("--ns", default="1,3,10", help="numbers of corrected videos")
-    ap.add_argument("--epochs", type=int, default=15)
+    ap.add_argument("--epochs", type=int, default=40)
     ap.add_argument("--windows", type=int, default=64, help="training windows per epoch")
     ap.add_argument("--lr", type=float, default=5e-4)
     ap.add_argument("--out", type=Path, default=Path("runs/ft"))
