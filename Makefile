@@ -116,10 +116,15 @@ data/fe_long/dataset.json: | $(STAMP)
 		--size 96x72 --min-gap 200 --max-gap 1500 --seed 3
 
 # the cells by gap with the recipe the lever table below chose (configs/film_events_*.yaml:
-# chrono initialisation, gradient clipping, 60 epochs, 64 px features); resumes where it stopped
+# chrono initialisation, gradient clipping, one video per batch, 120 epochs, 64 px features);
+# resumes where it stopped
 film-events-cells: data/fe_long/dataset.json $(PLOTS)
 	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
-	FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" --data.input_size 64
+	# two sweeps side by side, one per core
+	CELLS="lstm rnn" FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" \
+		--data.input_size 64 & sweep=$$!; \
+	CELLS="gru frame_only" FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" \
+		--data.input_size 64 && wait $$sweep
 	$(BIN)/python scripts/cells_by_gap.py --data data/fe_long --runs runs/fe_cells \
 		--plot docs/cells_by_gap.png --json runs/fe_cells/by_gap.json
 	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
@@ -132,7 +137,7 @@ film-events-cells: data/fe_long/dataset.json $(PLOTS)
 
 # Which lever teaches the LSTM a cue past 200 frames? One lever at a time over the PyTorch
 # default, 30 epochs, seeds 0-2 (README "Long memory: which lever"); resumes where it stopped.
-LEVERS := default forget_bias chrono curriculum stateful clip chrono+clip
+LEVERS := default forget_bias chrono curriculum stateful clip batch1 chrono+clip
 film-events-levers: data/fe_long/dataset.json $(PLOTS)
 	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
 	FL=$(FL) scripts/train_recipes.sh data/fe_long runs/fe_levers lstm "0 1 2" "$(LEVERS)" \

@@ -11,6 +11,7 @@
 #   curriculum   windows of 100, 200, 400, 800 frames for 3 epochs each, then whole videos
 #   stateful     windows of 200 frames in order, the state carried between them
 #   clip         gradient norm clipped at 1
+#   batch1       one video per batch: four times the updates per epoch of the configs' 4
 #   A+B          two levers together (e.g. chrono+stateful)
 # FROM=RUNS2 continues each run from RUNS2/RECIPE/sSEED's last checkpoint (e.g. 30 epochs on to
 # --trainer.max_epochs 60: the same run as 60 epochs from the start, optimiser and RNG restored).
@@ -22,7 +23,7 @@ tmax=${CHRONO_TMAX:-1500}
 
 recipe_flags() {  # each recipe is one lever on top of the same baseline, whatever the config says
   echo --model.gate_init default --data.window 0 --data.stateful false --data.curriculum null \
-    --trainer.gradient_clip_val null
+    --trainer.gradient_clip_val null --data.batch_size 4
   local lever
   for lever in ${1//+/ }; do  # "chrono+stateful": both levers
     case $lever in
@@ -32,6 +33,7 @@ recipe_flags() {  # each recipe is one lever on top of the same baseline, whatev
       curriculum) echo --data.curriculum "[100,200,400,800]" --data.curriculum_epochs 3 ;;
       stateful) echo --data.stateful true --data.window 200 ;;
       clip) echo --trainer.gradient_clip_val 1.0 ;;
+      batch1) echo --data.batch_size 1 ;;
       *) echo "unknown recipe $lever" >&2; return 1 ;;
     esac
   done
