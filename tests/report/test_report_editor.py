@@ -108,9 +108,12 @@ def test_each_edit_action_and_redo(fresh) -> None:
     predicted = [tuple(s) for s in _predicted(fresh)]
     long = max(predicted, key=lambda s: s[1] - s[0])
     mid = (long[0] + long[1]) // 2
+    markers = "return document.querySelectorAll('#gates g.gate line.marker').length"
+    before = fresh.execute_script(markers)
     _at(fresh, mid)
     _press(fresh, "s")
     assert (long[0], mid, long[2]) in _segments(_csv(fresh))
+    assert fresh.execute_script(markers) == before + 4  # the gates panel marks the new start
     _press(fresh, "[")  # the new segment's start one frame earlier; the playhead follows
     assert (mid - 1, long[1], long[2]) in _segments(_csv(fresh))
     _press(fresh, "]")

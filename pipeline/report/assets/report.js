@@ -208,8 +208,8 @@
     const pad = Math.max(0.02, (b - a) * 0.1);
     return [Math.max(0, a - pad), b + pad];
   }
-  function markers(times) {
-    return (g, p, h) => { for (const t of times) el("line", { class: "marker", x1: p.x(t), x2: p.x(t), y1: 0, y2: h, stroke: "#666", "stroke-opacity": 0.7, "stroke-dasharray": "3 2" }, g); };
+  function markers(times) { // times: a list, or a function giving the current one
+    return (g, p, h) => { for (const t of typeof times === "function" ? times() : times) el("line", { class: "marker", x1: p.x(t), x2: p.x(t), y1: 0, y2: h, stroke: "#666", "stroke-opacity": 0.7, "stroke-dasharray": "3 2" }, g); };
   }
   function both(...fns) { return (g, p, h) => fns.forEach((f) => f(g, p, h)); }
   function threshold(v) {
@@ -230,7 +230,7 @@
     return rows;
   }
   function gateRows() {
-    const G = D.gates, trans = starts.slice(1);
+    const G = D.gates, trans = () => starts.slice(1);  // the edited segments once edited
     const names = [["forget", "#1f77b4"], ["input", "#2ca02c"], ["output", "#ff7f0e"]];
     const row = (name, key, color) => {
       const range = fitted(G[key], G[key + "_lo"], G[key + "_hi"]);
