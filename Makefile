@@ -115,25 +115,33 @@ data/fe_long/dataset.json: | $(STAMP)
 	$(BIN)/python datasets/film_events/build.py --out data/fe_long --videos 48 --frames 2400 \
 		--size 96x72 --min-gap 200 --max-gap 1500 --seed 3
 
+# the same with twice the videos: the cells-by-gap study trains on this one
+data/fe_long96/dataset.json: | $(STAMP)
+	$(BIN)/python datasets/film_events/build.py --out data/fe_long96 --videos 96 --frames 2400 \
+		--size 96x72 --min-gap 200 --max-gap 1500 --seed 3
+
 # the cells by gap with the recipe the lever table below chose (configs/film_events_*.yaml:
-# chrono initialisation, gradient clipping, one video per batch, 120 epochs, 64 px features);
+# chrono initialisation, gradient clipping, one video per batch, 60 epochs, 64 px features);
 # resumes where it stopped
-film-events-cells: data/fe_long/dataset.json $(PLOTS)
-	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
+film-events-cells: data/fe_long96/dataset.json $(PLOTS)
+	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long96
 	# two sweeps side by side, one per core
-	CELLS="lstm rnn" FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" \
+	CELLS="lstm rnn" FL=$(FL) scripts/train_cells.sh data/fe_long96 runs/fe_cells "0 1 2" \
 		--data.input_size 64 & sweep=$$!; \
-	CELLS="gru frame_only" FL=$(FL) scripts/train_cells.sh data/fe_long runs/fe_cells "0 1 2" \
+	CELLS="gru frame_only" FL=$(FL) scripts/train_cells.sh data/fe_long96 runs/fe_cells "0 1 2" \
 		--data.input_size 64 && wait $$sweep
-	$(BIN)/python scripts/cells_by_gap.py --data data/fe_long --runs runs/fe_cells \
+	$(BIN)/python scripts/cells_by_gap.py --data data/fe_long96 --runs runs/fe_cells \
 		--plot docs/cells_by_gap.png --json runs/fe_cells/by_gap.json
-	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
+	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long96 \
 		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
 		--plot docs/gates_at_cues.png --json runs/fe_cells/gates_at_cues.json
 	# seed 2: the LSTM seed that did not learn the key rule (README "The gates ... at a cue")
-	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long \
+	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long96 \
 		--model $$(ls -t runs/fe_cells/lstm/s2/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
 		--plot docs/gates_at_cues_failing_seed.png --json runs/fe_cells/gates_at_cues_s2.json
+	# the units that hold the key: their gates over the gap and at the event
+	$(BIN)/python scripts/key_units.py --data data/fe_long96 \
+		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1)
 
 # Which lever teaches the LSTM a cue past 200 frames? One lever at a time over the PyTorch
 # default, 30 epochs, seeds 0-2 (README "Long memory: which lever"); resumes where it stopped.

@@ -44,3 +44,17 @@ def test_event_windows_and_mid_shot_frames():
     summary = cuts.summarize(windows, mid, offsets, peak=3)
     assert summary["cut"]["forget"]["peak_offset"] == 0
     assert summary["cut"]["forget"]["events_beyond_mid_p99"] == 1.0
+
+
+def test_key_units_pairs_each_event_with_its_key_and_separates_units():
+    units = load_script("key_units", "scripts/key_units.py")
+    labels = ["calm"] * 3 + ["key_b"] * 2 + ["calm"] * 5 + ["event_b"] * 3 + ["calm"] * 2
+    labels += ["key_a"] + ["calm"] * 4 + ["event_a"] * 2
+    # each event onset once, with the end of the key before it and that key (1 = key_b)
+    assert units.episodes(labels) == [(5, 10, 1), (16, 20, 0)]
+    rows = [
+        {"key": k, "before": np.array([k + 0.1 * i, 5.0 + 0.1 * (i // 2)])}
+        for i, k in enumerate([0, 1, 0, 1])
+    ]
+    d = units.separation(rows, "before")
+    assert d[0] > 5 and d[1] < 0.01  # unit 0 follows the key, unit 1 does not
