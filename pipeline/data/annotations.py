@@ -109,7 +109,7 @@ def read_class_names(root: Path) -> list[str]:
     return names
 
 
-def _video_files(root: Path) -> dict[str, Path]:
+def video_files(root: Path) -> dict[str, Path]:
     """Video files in root/videos (or root itself when there is no videos/), by stem."""
     folder = root / "videos" if (root / "videos").is_dir() else root
     if not folder.is_dir():
@@ -173,7 +173,7 @@ def check_videos_exist(root: Path, names: Iterable[str] | None = None) -> dict[s
         names: video names to check; default: every name any annotation file refers to.
     """
     root = Path(root)
-    videos = _video_files(root)
+    videos = video_files(root)
     wanted = sorted(annotated_video_names(root) if names is None else set(names))
     missing = [n for n in wanted if n not in videos]
     if missing:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.data.annotations import VIDEO_EXTENSIONS, read_class_names, read_frame_labels
+from pipeline.data.annotations import read_class_names, read_frame_labels, video_files
 from pipeline.errors import AnnotationError, VideoNotFoundError
 from pipeline.io.atomic import atomic_output
 from pipeline.io.info import video_info
@@ -60,16 +60,13 @@ def ensure_classes(data: Path, class_names: list[str]) -> None:
 
 
 def find_video(name: str, folders: list[Path]) -> Path:
-    """The video NAME.EXT in the first of `folders` that has one."""
+    """The video NAME.EXT in the first of `folders` that has one (in a dataset folder: its
+    videos/)."""
     for folder in folders:
-        # the stem exactly: NAME.annotated.mp4 beside it has the labels drawn in
-        found = sorted(
-            p
-            for p in folder.glob(f"{name}.*")
-            if p.stem == name and p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()
-        )
-        if found:
-            return found[0]
+        # by exact stem: NAME.annotated.mp4 beside it has the labels drawn in
+        found = video_files(folder).get(name)
+        if found is not None:
+            return found
     where = ", ".join(str(f) for f in folders)
     raise VideoNotFoundError(
         f"no video named {name}.* in {where}; pass --videos with the folder of the source video"

@@ -65,6 +65,16 @@ def gates_payload(video: LabelledVideo) -> dict[str, Any] | None:
     return gate_traces(video.media.media_s[rows], gates.means())
 
 
+def even_rate(times: np.ndarray, tolerance) -> float | None:
+    """The rate at which `times` step evenly (each within `tolerance(rate)` seconds of
+    t0 + i / rate), or None when they do not."""
+    if len(times) < 2 or times[-1] <= times[0]:
+        return None
+    rate = (len(times) - 1) / float(times[-1] - times[0])
+    rule = times[0] + np.arange(len(times)) / rate
+    return rate if np.abs(rule - times).max() < tolerance(rate) else None
+
+
 def row_table(video: LabelledVideo) -> dict[str, Any]:
     """Each track row's frame number and player time, so the page names the frame under the
     playhead and steps frame by frame on either video (the annotated one or the source, whose
@@ -74,11 +84,8 @@ def row_table(video: LabelledVideo) -> dict[str, Any]:
     if len(frames) < 2:
         return {"frame": [int(f) for f in frames], "t": [row_time(video.media, 0)][: len(frames)]}
     steps = np.diff(frames)
-    rate = (len(frames) - 1) / float(media_s[-1] - media_s[0]) if media_s[-1] > media_s[0] else 0
-    regular = rate > 0 and np.all(steps == steps[0])
-    if regular:
-        rule = media_s[0] + np.arange(len(frames)) / rate
-        regular = bool(np.abs(rule - media_s).max() < 0.25 / rate)  # within a quarter frame
+    rate = even_rate(media_s, lambda rate: 0.25 / rate)  # within a quarter frame
+    regular = rate is not None and bool(np.all(steps == steps[0]))
     if regular:
         return {
             "first": int(frames[0]),
@@ -95,11 +102,9 @@ def row_table(video: LabelledVideo) -> dict[str, Any]:
 
 def _time_rule(values: np.ndarray) -> dict[str, Any]:
     """{"t0", "rate"} when `values` step evenly (within a microsecond), else {"t": [...]}."""
-    if len(values) >= 2 and values[-1] > values[0]:
-        rate = (len(values) - 1) / float(values[-1] - values[0])
-        rule = values[0] + np.arange(len(values)) / rate
-        if np.abs(rule - values).max() < 1e-6:
-            return {"t0": round(float(values[0]), 9), "rate": rate}
+    rate = even_rate(values, lambda _: 1e-6)
+    if rate is not None:
+        return {"t0": round(float(values[0]), 9), "rate": rate}
     return {"t": [round(float(t), 6) for t in values]}
 
 
