@@ -44,6 +44,20 @@ def test_a_long_solid_stretch_is_a_shot_between_two_transitions():
     assert [(t.start, t.end) for t in whole] == [(20, 30), (100, 110)]
 
 
+def test_a_two_second_hold_whose_fades_end_and_start_flat_is_one_event():
+    """A hold of exactly max_hold_s (50 frames at 25 fps) with the last 2 frames of the
+    fade-out and the first 2 of the fade-in as flat as the hold: 54 solid frames, one edit.
+    A hold 6 frames longer is a shot between two transitions."""
+    for hold, expected in ((50, [(10, 82)]), (56, [(10, 22), (78, 88)])):
+        n = 120
+        solid = np.zeros(n, bool)
+        solid[20 : 24 + hold] = True  # fade frames 20-21, the hold, fade frames after it
+        fade_in = 24 + hold - 2
+        probs = _probs([(10, 22), (fade_in, fade_in + 10)], n)
+        events = decode_transitions(probs, CLASSES, PARAMS, solid, fps=25)
+        assert [(t.start, t.end) for t in events] == expected, hold
+
+
 def test_two_dissolves_around_a_shot_are_not_merged():
     probs = _probs([(20, 30), (34, 44)], 80)
     events = decode_transitions(probs, CLASSES, PARAMS, np.zeros(80, bool), 25)

@@ -18,8 +18,9 @@ events with hysteresis, and `finalize_labels` paints them back into per-frame la
    fade-out (or an iris-out), the solid frames after it and the fade-in that follows are ONE
    `gradual` event when the solid stretch lasts at most `max_hold_s` seconds (TRECVID's
    "FOI"; the frames between the two may include up to `FADE_TAIL` dim frames of the fades
-   that the model left out); a longer solid stretch is a shot of its own, between a fade-out
-   and a fade-in.
+   that the model left out, and the stretch up to `FADE_TAIL` frames of the fades that look
+   as flat as the hold: `hold_frames`); a longer solid stretch is a shot of its own, between
+   a fade-out and a fade-in.
 6. A flash: a transition that starts right after at most `MAX_FLASH` solid frames (a white or
    black flash) that no transition led into is the picture coming back, not an edit: dropped.
 
@@ -155,6 +156,14 @@ def solid_from_runs(runs: Sequence[Sequence[int]], frame_indices: Sequence[int])
     return solid
 
 
+def hold_frames(params: TransitionParams, fps: float) -> int:
+    """The longest run of solid frames inside one fade-out-in (rule 5): `max_hold_s` of held
+    colour, plus up to FADE_TAIL frames of the fades themselves, whose darkest (or brightest)
+    frames are as flat as the hold and would otherwise push a hold just under `max_hold_s`
+    over it."""
+    return round(params.max_hold_s * fps) + FADE_TAIL
+
+
 def _after_flash(t: Transition, prev: Transition | None, solid: np.ndarray) -> bool:
     """Rule 6: `t` starts on or just after a run of at most MAX_FLASH solid frames that
     follows picture, and no transition (`prev`) led into that run."""
@@ -240,7 +249,7 @@ def decode_transitions(
         elif e - s >= params.min_gradual:
             out.append(Transition(s, e, "gradual", confidence))
     if solid is not None and len(solid) == len(p):
-        out = _composite(out, np.asarray(solid, dtype=bool), round(params.max_hold_s * fps))
+        out = _composite(out, np.asarray(solid, dtype=bool), hold_frames(params, fps))
     return out
 
 
@@ -288,7 +297,7 @@ class SettledLabels:
         self.class_names = tuple(class_names)
         self.params = params or TransitionParams()
         self.fps = float(fps)
-        self.max_hold = round(self.params.max_hold_s * self.fps)
+        self.max_hold = hold_frames(self.params, self.fps)
         self.min_quiet = max(self.params.merge_gap + 1, MAX_FLASH + 2)
         cut, gradual = self.class_names.index("cut"), self.class_names.index("gradual")
         self._columns = (cut, gradual)
