@@ -127,12 +127,13 @@ def test_checkpoint_input_settings_are_read_without_torch(tmp_path):
     probe = (
         "import sys; from pipeline.checkpoint.peek import peek_input_settings as p; "
         f"s = p({default_model_path()!r}); "
-        "print(s.size, s.sampling.to_dict(), s.borders, 'torch' in sys.modules)"
+        "print(s.size, s.sampling.to_dict(), s.borders, s.deblock, 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     bundle = load_labeler(default_model_path())
-    borders = bundle.framing == "borders"
-    expected = f"{tuple(bundle.preprocessing.size)} {bundle.sampling.to_dict()} {borders} False"
+    borders, deblock = bundle.framing == "borders", bundle.preprocessing.deblock
+    size, sampling = tuple(bundle.preprocessing.size), bundle.sampling.to_dict()
+    expected = f"{size} {sampling} {borders} {deblock} False"
     assert out.stdout.strip() == expected
 
     from pipeline.checkpoint.peek import peek_input_settings

@@ -223,7 +223,8 @@ def build_bundle_encoder(bundle: LabelerBundle) -> FrameEncoder:
     encoder = build_encoder(bundle.encoder_spec)
     if bundle.encoder_state is not None:  # fine-tuned end to end: the checkpoint has the weights
         encoder.load_state_dict(bundle.encoder_state)
-    if encoder.preprocessing != bundle.preprocessing:
+    # how the frames are decoded is the checkpoint's to say (older ones decoded with deblocking)
+    if not encoder.preprocessing.same_input(bundle.preprocessing):
         raise CheckpointError(
             f"{bundle.path}: stored preprocessing {bundle.preprocessing} differs from what encoder "
             f"{bundle.encoder_spec.name} uses now ({encoder.preprocessing}); retrain or pin versions"

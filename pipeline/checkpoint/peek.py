@@ -30,6 +30,7 @@ class InputSettings:
     size: tuple[int, int]
     sampling: Sampling
     borders: bool = False  # the model crops borders: frames are decoded at the analysis size
+    deblock: bool = True  # Preprocessing.deblock
 
 
 def _placeholder(*_args: object, **_kwargs: object) -> None:
@@ -63,12 +64,13 @@ def peek_input_settings(path: str | Path) -> InputSettings | None:
         if hparams is None:
             return None
         width, height = hparams["preprocessing"]["size"]
+        deblock = hparams["preprocessing"].get("deblock", True) is not False
         sampling = Sampling.from_dict(hparams.get("sampling"))
     except Exception:  # noqa: BLE001 - any failure only means "not known yet"
         return None
     if not all(type(v) is int and v > 0 for v in (width, height)):
         return None
-    return InputSettings((width, height), sampling, hparams.get("framing") == "borders")
+    return InputSettings((width, height), sampling, hparams.get("framing") == "borders", deblock)
 
 
 def peek_class_names(path: str | Path) -> list[str] | None:

@@ -159,8 +159,11 @@ def open_for_encoder(
     video: str | Path, encoder: FrameEncoder, sampling: Sampling, backend: str, framing: str
 ) -> VideoReader:
     """A reader of `video` at the size the encoder's input is made from (see framing)."""
-    size = decode_size(encoder.preprocessing.size, FramingSpec.from_mode(framing).active)
-    return open_video(str(video), backend=backend, size=size, sampling=sampling)
+    pre = encoder.preprocessing
+    size = decode_size(pre.size, FramingSpec.from_mode(framing).active)
+    return open_video(
+        str(video), backend=backend, size=size, sampling=sampling, deblock=pre.deblock
+    )
 
 
 def encode_video(

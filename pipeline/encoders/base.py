@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import pickle
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +50,10 @@ class Preprocessing:
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
     resize_mode: str = "stretch"  # frames are resized to `size` without keeping aspect
+    # False: frames are decoded without the codec's in-loop deblocking filter (H.264, HEVC),
+    # about a quarter less decoding work; for encoders whose input is so small that block
+    # edges average away. Checkpoints written before it existed decoded with it (True).
+    deblock: bool = True
 
     def __post_init__(self) -> None:
         # Coerce lists (from JSON/YAML) to tuples so equality and hashing behave.
@@ -69,8 +73,16 @@ class Preprocessing:
             )
 
     def to_dict(self) -> dict:
-        """Plain JSON/YAML-safe dict (lists, not tuples)."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """Plain JSON/YAML-safe dict (lists, not tuples). `deblock` only when False, so the
+        feature-cache keys and checkpoints of decoding with the filter stay as they were."""
+        d = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if self.deblock:
+            del d["deblock"]
+        return d
+
+    def same_input(self, other: Preprocessing) -> bool:
+        """The same pixels reach the encoder, however the frames are decoded (`deblock`)."""
+        return replace(self, deblock=True) == replace(other, deblock=True)
 
     @classmethod
     def from_dict(cls, d: dict) -> Preprocessing:

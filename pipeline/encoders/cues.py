@@ -83,7 +83,10 @@ class CueEncoder(FrameEncoder):
                 f"Encoder {NAME!r} has no weights to load, got weights={spec.weights!r}; "
                 "leave weights at 'pretrained' (or 'none')."
             )
-        pre = Preprocessing(frame_size(spec.input_size), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0))
+        # 64x36 area averages: deblocking changes nothing the cues can see, so skip it
+        pre = Preprocessing(
+            frame_size(spec.input_size), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0), deblock=False
+        )
         super().__init__(spec, pre, sum(GROUP_SIZES))
         self.register_buffer(
             "luma_weights", torch.tensor(LUMA_WEIGHTS).view(1, 3, 1, 1), persistent=False

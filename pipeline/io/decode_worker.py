@@ -50,6 +50,7 @@ class DecodeRequest:
     model_size: tuple[int, int]
     sampling: Sampling
     decode_ahead: int  # frames held in the worker while the parent is busy
+    deblock: bool = True  # the model's Preprocessing.deblock
 
 
 class WorkerDied(RuntimeError):
@@ -207,6 +208,7 @@ def decode_one(request: DecodeRequest, out: IO[bytes]) -> None:
             size=request.size,
             sampling=request.sampling,
             model_size=request.model_size,
+            deblock=request.deblock,
         )
     except Exception as err:  # noqa: BLE001 - every failure goes back to the parent
         _send_error(out, err)

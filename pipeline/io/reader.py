@@ -28,6 +28,7 @@ def open_video(
     *,
     sampling: Sampling | None = None,
     model_size: tuple[int, int] | None = None,
+    deblock: bool = True,
 ) -> VideoReader:
     """Open a video for reading with the named backend ("pyav" or "opencv"); see `VideoReader`.
 
@@ -45,4 +46,6 @@ def open_video(
     shorthand = Sampling(fps=fps, stride=stride, start_s=start_s, end_s=end_s)
     if sampling is not None and shorthand != Sampling():
         raise ConfigError("open_video: pass either sampling= or fps/stride/start_s/end_s, not both")
-    return READERS[backend](path, size=size, sampling=sampling or shorthand, model_size=model_size)
+    return READERS[backend](
+        path, size=size, sampling=sampling or shorthand, model_size=model_size, deblock=deblock
+    )

@@ -122,15 +122,17 @@ class LabelJob:
     def _open(self, source: str, paths: dict[str, Path], live: bool):
         """The source's frames at the sizes this run needs: from the decode worker when only
         the model's size is (a `WorkerStream`), else from a reader in this process."""
-        model_size = self.decode_size
+        model_size, deblock = self.decode_size, self.bundle.preprocessing.deblock
         if decodes_in_worker(self.options, source):  # (then paths hold no annotated video)
             self.worker = self.worker or DecodeWorker()
-            return self.worker.open(worker_request(source, self.options, model_size, self.sampling))
+            request = worker_request(source, self.options, model_size, self.sampling, deblock)
+            return self.worker.open(request)
         reader = open_video(
             int(source) if source.isdigit() else source,
             backend=self.options.backend,
             sampling=self.sampling,
             model_size=model_size,
+            deblock=deblock,
         )
         try:
             reader.set_size(self._frame_size(paths, None if live else reader.info))

@@ -58,14 +58,18 @@ def decodes_in_worker(options: LabelOptions, source: str) -> bool:
 
 
 def worker_request(
-    source: str, options: LabelOptions, model_size: tuple[int, int], sampling: Sampling
+    source: str,
+    options: LabelOptions,
+    model_size: tuple[int, int],
+    sampling: Sampling,
+    deblock: bool,
 ) -> DecodeRequest:
     """The decoding of `source` at the model's decode size (`framing.decode_size`: the only
-    size a run without the annotated video needs), reading ahead as far as the in-process
-    path's buffer would."""
+    size a run without the annotated video needs) and with the model's `deblock`, reading
+    ahead as far as the in-process path's buffer would."""
     budget = FrameBudget.for_frames(options.buffer_mb, model_size, model_size)
     return DecodeRequest(
-        source, options.backend, model_size, model_size, sampling, budget.decode_ahead
+        source, options.backend, model_size, model_size, sampling, budget.decode_ahead, deblock
     )
 
 
@@ -87,6 +91,8 @@ def prefetch_first_input(
     size = decode_size(settings.size, settings.borders or options.roi is not None)
     worker = DecodeWorker()
     worker.prefetch(
-        worker_request(sources[0], options, size, sampling_for(settings.sampling, options))
+        worker_request(
+            sources[0], options, size, sampling_for(settings.sampling, options), settings.deblock
+        )
     )
     return worker
