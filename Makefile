@@ -145,7 +145,7 @@ film-events-cells: data/fe_long96/dataset.json $(PLOTS)
 
 # Which lever teaches the LSTM a cue past 200 frames? One lever at a time over the PyTorch
 # default, 30 epochs, seeds 0-2 (README "Long memory: which lever"); resumes where it stopped.
-LEVERS := default forget_bias chrono curriculum stateful clip batch1 chrono+clip
+LEVERS := default forget_bias chrono curriculum stateful clip batch1 class_weights chrono+clip
 film-events-levers: data/fe_long/dataset.json $(PLOTS)
 	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long
 	FL=$(FL) scripts/train_recipes.sh data/fe_long runs/fe_levers lstm "0 1 2" "$(LEVERS)" \

@@ -12,6 +12,7 @@
 #   stateful     windows of 200 frames in order, the state carried between them
 #   clip         gradient norm clipped at 1
 #   batch1       one video per batch: four times the updates per epoch of the configs' 4
+#   class_weights  the loss weighted by inverse class frequency (the keys are 1% of the frames)
 #   A+B          two levers together (e.g. chrono+stateful)
 # FROM=RUNS2 continues each run from RUNS2/RECIPE/sSEED's last checkpoint (e.g. 30 epochs on to
 # --trainer.max_epochs 60: the same run as 60 epochs from the start, optimiser and RNG restored).
@@ -23,7 +24,7 @@ tmax=${CHRONO_TMAX:-1500}
 
 recipe_flags() {  # each recipe is one lever on top of the same baseline, whatever the config says
   echo --model.gate_init default --data.window 0 --data.stateful false --data.curriculum null \
-    --trainer.gradient_clip_val null --data.batch_size 4
+    --trainer.gradient_clip_val null --data.batch_size 4 --model.class_weights false
   local lever
   for lever in ${1//+/ }; do  # "chrono+stateful": both levers
     case $lever in
@@ -34,6 +35,7 @@ recipe_flags() {  # each recipe is one lever on top of the same baseline, whatev
       stateful) echo --data.stateful true --data.window 200 ;;
       clip) echo --trainer.gradient_clip_val 1.0 ;;
       batch1) echo --data.batch_size 1 ;;
+      class_weights) echo --model.class_weights true ;;
       *) echo "unknown recipe $lever" >&2; return 1 ;;
     esac
   done
