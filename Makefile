@@ -121,7 +121,8 @@ data/fe_long96/dataset.json: | $(STAMP)
 		--size 96x72 --min-gap 200 --max-gap 1500 --seed 3
 
 # the cells by gap with the recipe the lever table below chose (configs/film_events_*.yaml:
-# chrono initialisation, gradient clipping, one video per batch, 60 epochs, 64 px features);
+# chrono initialisation, gradient clipping, one video per batch, class weights, 60 epochs,
+# 64 px features);
 # resumes where it stopped
 film-events-cells: data/fe_long96/dataset.json $(PLOTS)
 	$(FL) extract --config configs/film_events.yaml --input-size 64 data/fe_long96
