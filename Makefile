@@ -136,10 +136,6 @@ film-events-cells: data/fe_long96/dataset.json $(PLOTS)
 	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long96 \
 		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
 		--plot docs/gates_at_cues.png --json runs/fe_cells/gates_at_cues.json
-	# seed 2: the LSTM seed that did not learn the key rule (README "The gates ... at a cue")
-	$(BIN)/python scripts/gates_at_cues.py --data data/fe_long96 \
-		--model $$(ls -t runs/fe_cells/lstm/s2/lightning_logs/*/checkpoints/best-*.ckpt | head -1) \
-		--plot docs/gates_at_cues_failing_seed.png --json runs/fe_cells/gates_at_cues_s2.json
 	# the units that hold the key: their gates over the gap and at the event
 	$(BIN)/python scripts/key_units.py --data data/fe_long96 \
 		--model $$(ls -t runs/fe_cells/lstm/s0/lightning_logs/*/checkpoints/best-*.ckpt | head -1)
