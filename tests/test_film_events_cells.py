@@ -18,6 +18,8 @@ from pipeline.models.sequence import SequenceLabeler, SequenceSettings
 from tests.script_loader import ROOT
 
 CELLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+# the network's settings in a model config (lr, class weights and the like are the trainer's)
+NETWORK_SETTINGS = {f.name for f in dataclasses.fields(SequenceSettings)}
 
 
 def _config(cell: str) -> dict:
@@ -27,9 +29,7 @@ def _config(cell: str) -> dict:
 def test_cells_have_the_same_parameter_budget():
     counts = {}
     for cell in CELLS:
-        # the network's settings only (lr, class weights and the like are the trainer's)
-        network = {f.name for f in dataclasses.fields(SequenceSettings)}
-        model_cfg = {k: v for k, v in _config(cell)["model"].items() if k in network}
+        model_cfg = {k: v for k, v in _config(cell)["model"].items() if k in NETWORK_SETTINGS}
         model = SequenceLabeler(1280, 9, SequenceSettings(**model_cfg))
         assert isinstance(model.core, CELLS[cell])
         counts[cell] = sum(p.numel() for m in (model.core, model.head) for p in m.parameters())
